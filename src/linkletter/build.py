@@ -1,0 +1,104 @@
+"""Orchestration: content -> selection -> feeds -> dist/. Returns results; never prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .content import load_bookmarks
+from .errors import OutputError, Problem
+from .feeds import FeedPlan, build_feed_files
+from .model import Bookmark, Category, Config, FeedSpec
+from .output import UNCHANGED, remove_stale_temporaries, write_if_changed
+from .select import select_categories, select_for_feed, select_published
+
+EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class BuildResult:
+    bookmarks: list[Bookmark]
+    problems: list[Problem]
+    feeds: list[FeedPlan] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def load_site(config: Config, now: datetime) -> tuple[list[Bookmark], list[Problem]]:
+    return load_bookmarks(config.build.content_dir, config.root, config.site, now)
+
+
+def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult:
+    """Read content, plan every feed, and (unless write is False) write them into dist/."""
+    bookmarks, problems = load_site(config, now)
+    result = BuildResult(bookmarks, problems)
+    result.feeds = plan_feeds(config, bookmarks, now)
+    held_back = len(bookmarks) - len(select_published(bookmarks, now))
+    if held_back:
+        result.problems.append(Problem(
+            config.build.content_dir.name, None, None,
+            f"{held_back} bookmark(s) dated after now are left out until their date",
+            severity="note",
+        ))
+    if write:
+        write_files(config, result, {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()})
+    return result
+
+
+def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) -> None:
+    remove_stale_temporaries(config.build.output_dir)
+    for relpath, data in sorted(files.items()):
+        try:
+            status = write_if_changed(config.build.output_dir, relpath, data)
+        except OutputError as exc:
+            result.problems.extend(exc.problems)
+            continue
+        (result.unchanged if status == UNCHANGED else result.written).append(relpath)
+
+
+def feed_specs(config: Config, bookmarks: list[Bookmark]) -> list[FeedSpec]:
+    """The configured feeds (or one 'all' feed), plus one per category if enabled."""
+    specs = list(config.feeds) or [default_feed_spec(config)]
+    if config.build.category_feeds:
+        specs += [category_feed_spec(config, c) for c in select_categories(bookmarks)]
+    return specs
+
+
+def default_feed_spec(config: Config) -> FeedSpec:
+    site = config.site
+    return FeedSpec(
+        slug="all", folder="feeds", title=site.title,
+        description=site.description or f"Everything saved on {site.title}",
+        categories=None, limit=config.build.feed_limit,
+    )
+
+
+def category_feed_spec(config: Config, category: Category) -> FeedSpec:
+    return FeedSpec(
+        slug=category.slug, folder="categories",
+        title=f"{config.site.title}: {category.name}",
+        description=f"Bookmarks in {category.name} from {config.site.title}",
+        categories=(category.key,), limit=config.build.feed_limit,
+    )
+
+
+def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[FeedPlan]:
+    published = select_published(bookmarks, now)
+    fallback = max((b.date for b in published), default=EMPTY_FEED_DATE)
+    plans = []
+    for spec in feed_specs(config, bookmarks):
+        chosen = select_for_feed(published, spec, now)
+        plans.append(FeedPlan(
+            path=f"{spec.folder}/{spec.slug}",
+            id=config.site.make_id(f"feed:{spec.folder}/{spec.slug}"),
+            title=spec.title,
+            description=spec.description,
+            bookmarks=tuple(chosen),
+            updated=max((b.date for b in chosen), default=fallback),
+            alternate=config.site.home_url or config.site.base_url,
+        ))
+    return plans

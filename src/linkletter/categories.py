@@ -1,0 +1,80 @@
+"""Category names to one key, one display name and one path-safe slug.
+
+- key: NFKC, case-folded, with runs of spaces, `-` and `_` made one space ("AI", " ai ",
+  "Machine-Learning" and "machine learning" are the same category);
+- name: the spelling used most often (ties: the alphabetically first);
+- slug: lower-case letters, digits and `-` only, never empty, never a Windows device name,
+  at most 60 characters; a few symbols become words (`c++` is `c-plus-plus`, `c#` is `c-sharp`).
+  When two different keys still share a slug, the plainest key (letters and digits only, else the
+  alphabetically first) keeps it and the others get a short hash suffix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from .model import Category
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_NOT_SLUG = re.compile(r"[^\w]+")
+_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
+_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"com{i}" for i in range(10)]
+    + [f"lpt{i}" for i in range(10)]
+)
+MAX_SLUG = 60
+
+
+def category_key(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _SEPARATORS.sub(" ", text).strip()
+
+
+def display_name(name: str) -> str:
+    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", name).replace("_", " ")).strip()
+
+
+def base_slug(key: str) -> str:
+    text = "".join(_SYMBOLS.get(ch, ch) for ch in key)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    slug = _NOT_SLUG.sub("-", text).replace("_", "-").strip("-").lower()
+    slug = re.sub("-{2,}", "-", slug)
+    if not slug or slug in _RESERVED or len(slug) > MAX_SLUG:
+        return f"{slug[:MAX_SLUG - 9]}-{short_hash(key)}".lstrip("-")
+    return slug
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def build_categories(names: Iterable[str]) -> dict[str, Category]:
+    """Every spelling seen (in any order) -> the key's Category. Deterministic for a set of names."""
+    spellings: dict[str, Counter] = {}
+    for name in names:
+        key = category_key(name)
+        if key:
+            spellings.setdefault(key, Counter())[display_name(name)] += 1
+    slugs = _assign_slugs(sorted(spellings))
+    return {
+        key: Category(slugs[key], min(counts, key=lambda s: (-counts[s], s)), key)
+        for key, counts in spellings.items()
+    }
+
+
+def _assign_slugs(keys: list[str]) -> dict[str, str]:
+    by_slug: dict[str, list[str]] = {}
+    for key in keys:
+        by_slug.setdefault(base_slug(key), []).append(key)
+    slugs = {}
+    for slug, group in by_slug.items():
+        owner = min(group, key=lambda k: (not re.fullmatch(r"[\w ]+", k), k))
+        for key in group:
+            slugs[key] = slug if key == owner else f"{slug}-{short_hash(key)}"
+    return slugs

@@ -1,0 +1,67 @@
+"""Problems a user can fix, and the exception that carries them.
+
+A `Problem` names where it is (file, line, field), what is wrong, and what to do.
+Library code collects problems; only the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    hint: str | None = None
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        text = f"{where}: {what}" if self.is_error else f"{where}: {self.severity}: {what}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class UserError(Exception):
+    """A mistake the user can fix: bad content, configuration, templates or environment."""
+
+    kind = "error"
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem("linkletter", None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ContentError(UserError):
+    kind = "content"
+
+
+class ConfigError(UserError):
+    kind = "configuration"
+
+
+class TemplateError(UserError):
+    kind = "template"
+
+
+class OutputError(UserError):
+    kind = "output"
+
+
+class SendError(UserError):
+    kind = "sending"
+
+
+def errors_in(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.is_error]

@@ -1,0 +1,158 @@
+"""The values that flow between stages. All frozen; no behaviour beyond small derived properties."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, order=True)
+class Category:
+    slug: str
+    name: str
+    key: str = ""  # see categories.category_key
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    id: str  # urn:uuid, derived from the normalised link only
+    link: str  # absolute http(s) URI
+    title: str  # plain text
+    date: datetime  # aware
+    categories: tuple[Category, ...]
+    description: str  # plain text, may be ""
+    body_html: str  # sanitised HTML, may be ""
+    image: str | None  # absolute http(s) URI that has not expired
+    brand: str | None
+    slug: str
+    source: str  # path relative to the project, POSIX style
+    also_in: tuple[str, ...] = ()  # other files that saved the same link
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str  # absolute, ends with "/"; where dist/ is served
+    author: Author
+    language: str = "en"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    description: str = ""
+    id_namespace: str = ""  # defaults to base_url; keeps ids stable if the site moves
+    home_url: str = ""  # the page feeds point readers to; defaults to base_url
+
+    def make_id(self, name: str) -> str:
+        """A stable urn:uuid for `name` within this site (see README, "Ids")."""
+        namespace = uuid.uuid5(uuid.NAMESPACE_URL, self.id_namespace or self.base_url)
+        return uuid.uuid5(namespace, name).urn
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    slug: str
+    folder: str  # "feeds" for definitions, "categories" for category feeds
+    title: str
+    description: str
+    categories: tuple[str, ...] | None  # category keys; None means all
+    exclude: tuple[str, ...] = ()
+    limit: int = 50
+    max_age_days: float | None = None
+    source: str = ""  # the file it came from, for messages
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    content_dir: Path
+    feeds_dir: Path
+    templates_dir: Path
+    output_dir: Path
+    state_dir: Path
+    category_feeds: bool = True
+    feed_limit: int = 50
+
+
+@dataclass(frozen=True)
+class DigestSpec:
+    title: str
+    sender: str  # "Name <addr@example.org>"
+    reply_to: str | None
+    recipients: Path | None
+    first_issue_days: int = 7
+    max_per_category: int = 5
+    max_items: int = 40
+    category_order: tuple[str, ...] = ()
+    unsubscribe_url: str = ""  # template with {email}, {token}, {issue}
+    unsubscribe_mailto: str = ""
+    unsubscribe_secret_env: str = "LINKLETTER_UNSUBSCRIBE_SECRET"
+    weekday: str = "monday"
+    time: str = "09:00"
+    timezone: ZoneInfo | None = None  # None: the site's
+    deadline_hours: float = 48.0
+    path: str = "digest"
+
+
+@dataclass(frozen=True)
+class SmtpSpec:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls, tls, none
+    user: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+    rate_per_second: float = 5.0
+    max_retries: int = 5
+    retry_base_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    rebuild_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    site: Site
+    build: BuildSpec
+    digest: DigestSpec
+    smtp: SmtpSpec
+    schedule: ScheduleSpec
+    feeds: tuple[FeedSpec, ...] = ()
+    path: Path | None = None  # linkletter.yaml
+
+
+@dataclass(frozen=True)
+class Section:
+    category: Category | None  # None: bookmarks without a category
+    bookmarks: tuple[Bookmark, ...]
+    more: int  # how many more this week that the email leaves out
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One week's digest: which bookmarks, which window."""
+
+    number: int
+    slug: str  # e.g. 2024-05-13; used in paths and Message-IDs
+    start: datetime
+    end: datetime
+    bookmarks: tuple[Bookmark, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    issue: Issue
+    subject: str
+    preheader: str
+    html: str  # email HTML, CSS inlined
+    text: str
+    web_html: str  # the "view in browser" page
+    web_url: str
