@@ -39,13 +39,21 @@ def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult
     result.feeds = plan_feeds(config, bookmarks, now)
     held_back = len(bookmarks) - len(select_published(bookmarks, now))
     if held_back:
-        result.problems.append(Problem(
-            config.build.content_dir.name, None, None,
-            f"{held_back} bookmark(s) dated after now are left out until their date",
-            severity="note",
-        ))
+        result.problems.append(
+            Problem(
+                config.build.content_dir.name,
+                None,
+                None,
+                f"{held_back} bookmark(s) dated after now are left out until their date",
+                severity="note",
+            )
+        )
     if write:
-        write_files(config, result, {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()})
+        write_files(
+            config,
+            result,
+            {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()},
+        )
     return result
 
 
@@ -71,18 +79,23 @@ def feed_specs(config: Config, bookmarks: list[Bookmark]) -> list[FeedSpec]:
 def default_feed_spec(config: Config) -> FeedSpec:
     site = config.site
     return FeedSpec(
-        slug="all", folder="feeds", title=site.title,
+        slug="all",
+        folder="feeds",
+        title=site.title,
         description=site.description or f"Everything saved on {site.title}",
-        categories=None, limit=config.build.feed_limit,
+        categories=None,
+        limit=config.build.feed_limit,
     )
 
 
 def category_feed_spec(config: Config, category: Category) -> FeedSpec:
     return FeedSpec(
-        slug=category.slug, folder="categories",
+        slug=category.slug,
+        folder="categories",
         title=f"{config.site.title}: {category.name}",
         description=f"Bookmarks in {category.name} from {config.site.title}",
-        categories=(category.key,), limit=config.build.feed_limit,
+        categories=(category.key,),
+        limit=config.build.feed_limit,
     )
 
 
@@ -92,13 +105,15 @@ def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list
     plans = []
     for spec in feed_specs(config, bookmarks):
         chosen = select_for_feed(published, spec, now)
-        plans.append(FeedPlan(
-            path=f"{spec.folder}/{spec.slug}",
-            id=config.site.make_id(f"feed:{spec.folder}/{spec.slug}"),
-            title=spec.title,
-            description=spec.description,
-            bookmarks=tuple(chosen),
-            updated=max((b.date for b in chosen), default=fallback),
-            alternate=config.site.home_url or config.site.base_url,
-        ))
+        plans.append(
+            FeedPlan(
+                path=f"{spec.folder}/{spec.slug}",
+                id=config.site.make_id(f"feed:{spec.folder}/{spec.slug}"),
+                title=spec.title,
+                description=spec.description,
+                bookmarks=tuple(chosen),
+                updated=max((b.date for b in chosen), default=fallback),
+                alternate=config.site.home_url or config.site.base_url,
+            )
+        )
     return plans

@@ -23,9 +23,7 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 _NOT_SLUG = re.compile(r"[^\w]+")
 _SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
 _RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"]
-    + [f"com{i}" for i in range(10)]
-    + [f"lpt{i}" for i in range(10)]
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 MAX_SLUG = 60
 
@@ -46,7 +44,7 @@ def base_slug(key: str) -> str:
     slug = _NOT_SLUG.sub("-", text).replace("_", "-").strip("-").lower()
     slug = re.sub("-{2,}", "-", slug)
     if not slug or slug in _RESERVED or len(slug) > MAX_SLUG:
-        return f"{slug[:MAX_SLUG - 9]}-{short_hash(key)}".lstrip("-")
+        return f"{slug[: MAX_SLUG - 9]}-{short_hash(key)}".lstrip("-")
     return slug
 
 

@@ -35,19 +35,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-C", "--project", type=Path, default=Path("."),
-                        help="the project folder (default: the current folder)")
-    common.add_argument("--config", type=Path, default=None,
-                        help="the settings file (default: PROJECT/linkletter.yaml)")
-    common.add_argument("--now", default=None,
-                        help="pretend it is this moment (ISO 8601), for previews and reproducible builds")
+    common.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="the project folder (default: the current folder)",
+    )
+    common.add_argument(
+        "--config", type=Path, default=None, help="the settings file (default: PROJECT/linkletter.yaml)"
+    )
+    common.add_argument(
+        "--now",
+        default=None,
+        help="pretend it is this moment (ISO 8601), for previews and reproducible builds",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks")
     parser = argparse.ArgumentParser(prog="linkletter", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", parents=[common], help="write the feeds into dist/")
     build.set_defaults(handler=run_build)
-    check = commands.add_parser("check", parents=[common],
-                                help="check settings and content; write nothing")
+    check = commands.add_parser("check", parents=[common], help="check settings and content; write nothing")
     check.set_defaults(handler=run_check)
     return parser
 
@@ -81,15 +89,19 @@ def run_check(args) -> int:
     print_problems(result.problems, notes=True)
     errors = sum(p.is_error for p in result.problems)
     warnings = sum(p.severity == "warning" for p in result.problems)
-    print(f"checked {len(result.bookmarks)} bookmarks and {len(result.feeds)} feeds: "
-          f"{errors} error(s), {warnings} warning(s)")
+    print(
+        f"checked {len(result.bookmarks)} bookmarks and {len(result.feeds)} feeds: "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
 def summary(result: BuildResult) -> str:
     errors = sum(p.is_error for p in result.problems)
-    text = (f"{len(result.bookmarks)} bookmarks, {len(result.feeds)} feeds: "
-            f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged")
+    text = (
+        f"{len(result.bookmarks)} bookmarks, {len(result.feeds)} feeds: "
+        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged"
+    )
     return text + (f"; {errors} problem(s) above" if errors else "")
 
 

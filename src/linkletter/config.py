@@ -111,8 +111,9 @@ def read_settings(path: Path, root: Path) -> tuple[dict, dict[str, int], str]:
     try:
         raw = path.read_bytes()[: MAX_SETTINGS_BYTES + 1]
     except FileNotFoundError:
-        raise ConfigError(Problem(rel, None, None, "not found",
-                                  "run linkletter in the project folder, or pass --config")) from None
+        raise ConfigError(
+            Problem(rel, None, None, "not found", "run linkletter in the project folder, or pass --config")
+        ) from None
     except OSError as exc:
         raise ConfigError(Problem(rel, None, None, f"cannot be read: {exc.strerror}")) from None
     if len(raw) > MAX_SETTINGS_BYTES:
@@ -144,22 +145,37 @@ def _site(reader: s.Reader, data) -> Site:
 
 def _build(reader: s.Reader, data, root: Path) -> BuildSpec:
     values = reader.section(data, BUILD, "build.")
-    paths = {key: (root / values[key]).resolve() for key in ("content", "feeds", "templates", "output", "state")}
+    paths = {
+        key: (root / values[key]).resolve() for key in ("content", "feeds", "templates", "output", "state")
+    }
     output, content, state = paths["output"], paths["content"], paths["state"]
     real_root = root.resolve()
     if output in (Path(output.anchor), real_root) or real_root.is_relative_to(output):
-        reader.problem("build.output", f"{values['output']!r} would put generated files over the project",
-                       "use a folder of its own, such as dist")
+        reader.problem(
+            "build.output",
+            f"{values['output']!r} would put generated files over the project",
+            "use a folder of its own, such as dist",
+        )
     elif output.is_relative_to(content) or content.is_relative_to(output):
-        reader.problem("build.output", "the output folder and the content folder overlap",
-                       "keep dist/ and content/ apart")
+        reader.problem(
+            "build.output",
+            "the output folder and the content folder overlap",
+            "keep dist/ and content/ apart",
+        )
     if state.is_relative_to(output):
-        reader.problem("build.state", "the state folder must not be inside the output folder",
-                       "the send ledger is private; use .linkletter")
+        reader.problem(
+            "build.state",
+            "the state folder must not be inside the output folder",
+            "the send ledger is private; use .linkletter",
+        )
     return BuildSpec(
-        content_dir=content, feeds_dir=paths["feeds"], templates_dir=paths["templates"],
-        output_dir=output, state_dir=state,
-        category_feeds=values["category_feeds"], feed_limit=values["feed_limit"],
+        content_dir=content,
+        feeds_dir=paths["feeds"],
+        templates_dir=paths["templates"],
+        output_dir=output,
+        state_dir=state,
+        category_feeds=values["category_feeds"],
+        feed_limit=values["feed_limit"],
     )
 
 
@@ -169,17 +185,28 @@ def _digest(reader: s.Reader, data, root: Path, site: Site) -> DigestSpec:
         reader.problem("digest.path", "must be a simple folder name like digest")
     url = v["unsubscribe_url"]
     if url and not url.startswith("https://"):
-        reader.problem("digest.unsubscribe_url", "must be an https:// URL",
-                       "Gmail and Yahoo require an https one-click unsubscribe URL")
+        reader.problem(
+            "digest.unsubscribe_url",
+            "must be an https:// URL",
+            "Gmail and Yahoo require an https one-click unsubscribe URL",
+        )
     return DigestSpec(
         title=v["title"] or f"{site.title}: weekly digest",
-        sender=v["from"], reply_to=v["reply_to"],
+        sender=v["from"],
+        reply_to=v["reply_to"],
         recipients=(root / v["recipients"]) if v["recipients"] else None,
-        first_issue_days=v["first_issue_days"], max_per_category=v["max_per_category"],
-        max_items=v["max_items"], category_order=tuple(category_key(c) for c in v["category_order"]),
-        unsubscribe_url=url, unsubscribe_mailto=v["unsubscribe_mailto"],
-        unsubscribe_secret_env=v["unsubscribe_secret_env"], weekday=v["weekday"], time=v["time"],
-        timezone=v["timezone"], deadline_hours=v["deadline_hours"], path=v["path"] or "digest",
+        first_issue_days=v["first_issue_days"],
+        max_per_category=v["max_per_category"],
+        max_items=v["max_items"],
+        category_order=tuple(category_key(c) for c in v["category_order"]),
+        unsubscribe_url=url,
+        unsubscribe_mailto=v["unsubscribe_mailto"],
+        unsubscribe_secret_env=v["unsubscribe_secret_env"],
+        weekday=v["weekday"],
+        time=v["time"],
+        timezone=v["timezone"],
+        deadline_hours=v["deadline_hours"],
+        path=v["path"] or "digest",
     )
 
 
@@ -188,8 +215,11 @@ def _smtp(reader: s.Reader, data) -> SmtpSpec:
     if v["port"] is None:
         v["port"] = {"starttls": 587, "tls": 465, "none": 25}[v["security"]]
     if v["user"] and not v["password_env"]:
-        reader.problem("smtp.password_env", "missing: a user is set but no password variable",
-                       "name the environment variable that holds the password")
+        reader.problem(
+            "smtp.password_env",
+            "missing: a user is set but no password variable",
+            "name the environment variable that holds the password",
+        )
     return SmtpSpec(**v)
 
 
@@ -204,12 +234,26 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         slug = path.stem
         rel = _relative(path, root)
         if not _FEED_SLUG.fullmatch(slug):
-            problems.append(Problem(rel, None, None, f"the file name {slug!r} cannot be a feed slug",
-                                    "use lower-case letters, digits, - and _ (e.g. python.yaml)"))
+            problems.append(
+                Problem(
+                    rel,
+                    None,
+                    None,
+                    f"the file name {slug!r} cannot be a feed slug",
+                    "use lower-case letters, digits, - and _ (e.g. python.yaml)",
+                )
+            )
             continue
         if slug in seen:
-            problems.append(Problem(rel, None, None, f"a second feed with the slug {slug!r} (also {seen[slug]})",
-                                    "rename one of the files"))
+            problems.append(
+                Problem(
+                    rel,
+                    None,
+                    None,
+                    f"a second feed with the slug {slug!r} (also {seen[slug]})",
+                    "rename one of the files",
+                )
+            )
             continue
         seen[slug] = rel
         try:
@@ -222,12 +266,19 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         problems.extend(reader.problems)
         categories = v["categories"]
         wanted = None if categories is None or [c.lower() for c in categories] == ["all"] else categories
-        specs.append(FeedSpec(
-            slug=slug, folder="feeds", title=v["title"] or slug, description=v["description"],
-            categories=None if wanted is None else tuple(category_key(c) for c in wanted),
-            exclude=tuple(category_key(c) for c in v["exclude"]),
-            limit=v["limit"] or default_limit, max_age_days=v["max_age_days"], source=rel,
-        ))
+        specs.append(
+            FeedSpec(
+                slug=slug,
+                folder="feeds",
+                title=v["title"] or slug,
+                description=v["description"],
+                categories=None if wanted is None else tuple(category_key(c) for c in wanted),
+                exclude=tuple(category_key(c) for c in v["exclude"]),
+                limit=v["limit"] or default_limit,
+                max_age_days=v["max_age_days"],
+                source=rel,
+            )
+        )
     return specs, problems
 
 

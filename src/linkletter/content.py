@@ -25,6 +25,7 @@ from . import categories as cats
 from .errors import Problem
 from .fields import FieldError, parse_fields
 from .frontmatter import FrontMatterError, parse_mapping, split_document
+from .markup import clean_text
 from .model import Bookmark, Site
 from .urls import link_key
 
@@ -71,10 +72,15 @@ def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, P
             if path.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(real_root):
-                    yield path, Problem(
-                        _relative(path, root), None, None,
-                        "is a symbolic link to a file outside the content folder; skipped",
-                        "copy the file into the content folder instead",
+                    yield (
+                        path,
+                        Problem(
+                            _relative(path, root),
+                            None,
+                            None,
+                            "is a symbolic link to a file outside the content folder; skipped",
+                            "copy the file into the content folder instead",
+                        ),
                     )
                     continue
             yield path, None
@@ -82,7 +88,7 @@ def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, P
 
 def load_bookmark(path: Path, relpath: str, site: Site, now):
     """(Bookmark, raw category names, warnings), None for a draft, or FileError."""
-    text = read_text(path, relpath)
+    text, removed = read_text(path, relpath)
     try:
         front, front_line, body, _ = split_document(text)
         data, lines = parse_mapping(front, front_line)
@@ -101,6 +107,7 @@ def load_bookmark(path: Path, relpath: str, site: Site, now):
         date=fields.date,
         categories=(),
         description=fields.description,
+        description_in_body=fields.description_in_body,
         body_html=fields.body_html,
         image=fields.image,
         brand=fields.brand,
@@ -108,19 +115,37 @@ def load_bookmark(path: Path, relpath: str, site: Site, now):
         source=relpath,
     )
     warnings = [_problem(relpath, lines, w, "warning") for w in fields.warnings]
+    if removed:
+        warnings.append(
+            Problem(
+                relpath,
+                None,
+                None,
+                f"{removed} control character(s) removed",
+                "they cannot appear in a feed",
+                "warning",
+            )
+        )
     return bookmark, fields.categories, warnings
 
 
-def read_text(path: Path, relpath: str) -> str:
-    """The file as text with LF line ends; a BOM is dropped. Bounded in size."""
+def read_text(path: Path, relpath: str) -> tuple[str, int]:
+    """The file as text with LF line ends, without a BOM or control characters, and how many
+    control characters were removed. Bounded in size."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise FileError([Problem(
-                relpath, None, None,
-                f"is {size / 1e6:.1f} MB; a bookmark file may be at most {MAX_FILE_BYTES // 1024} KB",
-                "keep long notes elsewhere and link to them",
-            )])
+            raise FileError(
+                [
+                    Problem(
+                        relpath,
+                        None,
+                        None,
+                        f"is {size / 1e6:.1f} MB; a bookmark file may be at most {MAX_FILE_BYTES // 1024} KB",
+                        "keep long notes elsewhere and link to them",
+                    )
+                ]
+            )
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -129,12 +154,20 @@ def read_text(path: Path, relpath: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise FileError([Problem(
-            relpath, line, None,
-            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            "save the file as UTF-8",
-        )]) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise FileError(
+            [
+                Problem(
+                    relpath,
+                    line,
+                    None,
+                    f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = clean_text(text)
+    return cleaned, len(text) - len(cleaned)
 
 
 def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[list[Bookmark], list[Problem]]:
@@ -148,13 +181,24 @@ def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[li
         group.sort(key=lambda item: (item[0].date, item[0].source))
         first, newest = group[0][0], group[-1][0]
         others = tuple(b.source for b, _ in group[1:])
-        bookmarks.append(replace(
-            newest, date=first.date, source=first.source, also_in=others,
-            categories=_resolve(catalog, [name for _, names in group for name in names]),
-        ))
+        bookmarks.append(
+            replace(
+                newest,
+                date=first.date,
+                source=first.source,
+                also_in=others,
+                categories=_resolve(catalog, [name for _, names in group for name in names]),
+            )
+        )
         notes.extend(
-            Problem(other, None, "link", f"the same link as {first.source}; merged into one item "
-                    "(earliest date, newest save's text, all categories)", severity="note")
+            Problem(
+                other,
+                None,
+                "link",
+                f"the same link as {first.source}; merged into one item "
+                "(earliest date, newest save's text, all categories)",
+                severity="note",
+            )
             for other in others
         )
     return bookmarks, notes

@@ -134,11 +134,13 @@ def entry_html(bookmark: Bookmark, with_description: bool = True) -> str:
     """The item's HTML: description, image, sanitised body, and a link to the source, so every
     entry has textual content (the validator warns about entries without)."""
     parts = []
-    if with_description and bookmark.description:
+    if with_description and bookmark.description and not bookmark.description_in_body:
         parts.append(f"<p>{html.escape(bookmark.description)}</p>")
     if bookmark.image:
         parts.append(f'<p><img src="{html.escape(bookmark.image)}" alt=""></p>')
     if bookmark.body_html:
         parts.append(bookmark.body_html)
-    parts.append(f'<p><a href="{html.escape(bookmark.link)}">{html.escape(bookmark.brand or bookmark.link)}</a></p>')
+    parts.append(
+        f'<p><a href="{html.escape(bookmark.link)}">{html.escape(bookmark.brand or bookmark.link)}</a></p>'
+    )
     return "\n".join(parts)

@@ -48,6 +48,7 @@ class Fields:
     date: datetime | None = None
     categories: tuple[str, ...] = ()
     description: str = ""
+    description_in_body: bool = False
     body_html: str = ""
     image: str | None = None
     brand: str | None = None
@@ -73,7 +74,7 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     out = Fields()
     out.link = attempt("link", parse_web_url, data.get("link")) or ""
     out.date = attempt("date", parse_date, data.get("date"), site.timezone)
-    out.categories = attempt("categories", parse_categories, data) or ()
+    out.categories = attempt("categories", parse_categories, data, out.warnings) or ()
     title = attempt("title", text_field, data, "title")
     description = attempt("description", text_field, data, "description")
     brand = attempt("linkBrand", text_field, data, "linkBrand")
@@ -84,6 +85,7 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     out.body_html = render_markdown(body, base)
     out.title = shorten(title, MAX_TITLE) if is_real_title(title) else fallback_title(out.link)
     out.description = description or first_paragraph(body)
+    out.description_in_body = _starts_with(plain_text(out.body_html), out.description)
     out.brand = brand or urlsplit(out.link).hostname.removeprefix("www.")
     out.slug = _SLUG.sub("-", (slug or default_slug).lower()).strip("-")[:80] or "bookmark"
     out.image = parse_image(data.get("featuredImage"), now, out.warnings)
@@ -107,7 +109,7 @@ def text_field(data: dict, name: str) -> str | None:
     return plain_text(value) or None
 
 
-def parse_categories(data: dict) -> tuple[str, ...]:
+def parse_categories(data: dict, warnings: list[FieldIssue]) -> tuple[str, ...]:
     names: list[str] = []
     for key in ("categories", "tags"):
         value = data.get(key)
@@ -116,17 +118,27 @@ def parse_categories(data: dict) -> tuple[str, ...]:
         if isinstance(value, str):
             value = value.split(",")
         if not isinstance(value, list):
-            raise FieldError([FieldIssue(key, f"must be a list of names, got {_kind(value)}",
-                                    "write one '- name' line per category")])
+            raise FieldError(
+                [
+                    FieldIssue(
+                        key,
+                        f"must be a list of names, got {_kind(value)}",
+                        "write one '- name' line per category",
+                    )
+                ]
+            )
         for item in value:
             if not isinstance(item, str):
                 raise FieldError([FieldIssue(key, f"each category must be a name, got {_kind(item)}")])
             name = plain_text(item)
-            if name:
+            if any(ch.isalnum() for ch in name):
                 names.append(name)
+            elif item.strip():
+                warnings.append(FieldIssue(key, f"{item!r} has no letters or digits; ignored"))
     if len(names) > MAX_CATEGORIES:
-        raise FieldError([FieldIssue("categories", f"has {len(names)} categories; at most "
-                                f"{MAX_CATEGORIES} are allowed")])
+        raise FieldError(
+            [FieldIssue("categories", f"has {len(names)} categories; at most {MAX_CATEGORIES} are allowed")]
+        )
     return tuple(names)
 
 
@@ -144,15 +156,28 @@ def parse_date(value, zone) -> datetime:
             moment = _parse_date_text(text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
-        moment = moment.astimezone(UTC)
     except (ValueError, OverflowError, OSError):
-        raise FieldError([FieldIssue(
-            "date", f"cannot read {text!r} as a date",
-            "write e.g. 2024-05-06T09:30:00+02:00, 2024-05-06T07:30:00Z or 2024-05-06",
-        )]) from None
+        raise FieldError(
+            [
+                FieldIssue(
+                    "date",
+                    f"cannot read {text!r} as a date",
+                    "write e.g. 2024-05-06T09:30:00+02:00, 2024-05-06T07:30:00Z or 2024-05-06",
+                )
+            ]
+        ) from None
+    if EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        moment = moment.astimezone(UTC)
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise FieldError([FieldIssue("date", f"{text!r} is not a plausible date for a bookmark",
-                                f"use a year between {EARLIEST_YEAR} and {LATEST_YEAR}")])
+        raise FieldError(
+            [
+                FieldIssue(
+                    "date",
+                    f"{text!r} is not a plausible date for a bookmark",
+                    f"use a year between {EARLIEST_YEAR} and {LATEST_YEAR}",
+                )
+            ]
+        )
     return moment
 
 
@@ -178,13 +203,20 @@ def parse_image(value, now: datetime, warnings: list[FieldIssue]) -> str | None:
         return None
     expiry = image_expiry(url)
     if expiry is not None and expiry <= now:
-        warnings.append(FieldIssue(
-            "featuredImage",
-            f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out",
-            "export the bookmark again for a fresh image URL",
-        ))
+        warnings.append(
+            FieldIssue(
+                "featuredImage",
+                f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out",
+                "export the bookmark again for a fresh image URL",
+            )
+        )
         return None
     return url
+
+
+def _starts_with(text: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("….").strip()
+    return bool(prefix) and text.startswith(prefix)
 
 
 def is_real_title(title: str | None) -> bool:
@@ -203,4 +235,3 @@ def _kind(value) -> str:
 
 def _show(value) -> str:
     return repr(value) if isinstance(value, str) else _kind(value)
-

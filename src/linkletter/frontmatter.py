@@ -53,9 +53,7 @@ def split_document(text: str) -> tuple[str, int, str, int]:
             front = "\n".join(lines[1:index])
             body = "\n".join(lines[index + 1 :])
             return front, 2, body, index + 2
-    raise FrontMatterError(
-        1, "the front matter is never closed", "add a line '---' after the last key"
-    )
+    raise FrontMatterError(1, "the front matter is never closed", "add a line '---' after the last key")
 
 
 def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
@@ -84,9 +82,7 @@ def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
                 raise FrontMatterError(line, "the front matter holds more than one YAML document")
             continue
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise FrontMatterError(
-                line, "YAML anchors and aliases are not supported", "write the value out"
-            )
+            raise FrontMatterError(line, "YAML anchors and aliases are not supported", "write the value out")
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise FrontMatterError(line, f"YAML nested deeper than {MAX_DEPTH} levels")

@@ -14,12 +14,15 @@ import nh3
 from markdown_it import MarkdownIt
 
 # C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF: XML 1.0 cannot carry them.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# DEL, C1 controls and U+FFFD (the mark of a failed decoding) are allowed but never meant, and
+# the W3C validator warns about them ("BadCharacters").
+UNWANTED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd-\uffff]")
 _SPACES = re.compile(r"\s+")
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 ALLOWED_TAGS = frozenset(
-    "a abbr b blockquote br cite code dd del dl dt em h1 h2 h3 h4 h5 h6 hr i "
-    "img ins kbd li ol p pre q s small strong sub sup table tbody td tfoot th thead tr u ul".split()
+    "a abbr b blockquote br cite code dd del dl dt em h1 h2 h3 h4 h5 h6 hr i img ins kbd li ol p pre "
+    "q s small strong sub sup table tbody td tfoot th thead tr u ul".split()
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -37,8 +40,8 @@ _to_text = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attri
 
 
 def clean_text(value: str) -> str:
-    """Drop the characters that XML 1.0 forbids (and lone surrogates)."""
-    return _XML_FORBIDDEN.sub("", value)
+    """Drop the characters that XML 1.0 forbids and the ones feeds should not carry."""
+    return UNWANTED_CHARACTERS.sub("", value)
 
 
 def plain_text(value: str) -> str:
@@ -79,7 +82,8 @@ def sanitise_html(fragment: str, base: str | None = None) -> str:
         clean_content_tags={"script", "style"},
         link_rel="noopener noreferrer",
     )
-    return clean_text(cleaner.clean(clean_text(fragment))).strip()
+    cleaned = cleaner.clean(clean_text(fragment))
+    return clean_text(_IMG_WITHOUT_SRC.sub("", cleaned)).strip()
 
 
 def render_markdown(source: str, base: str | None = None) -> str:

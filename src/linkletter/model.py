@@ -24,6 +24,7 @@ class Bookmark:
     date: datetime  # aware
     categories: tuple[Category, ...]
     description: str  # plain text, may be ""
+    description_in_body: bool  # the description is the start of the body (don't show both)
     body_html: str  # sanitised HTML, may be ""
     image: str | None  # absolute http(s) URI that has not expired
     brand: str | None

@@ -89,7 +89,12 @@ def remove_stale_temporaries(root: Path) -> None:
 
 
 def _output_error(path: Path, exc: OSError) -> OutputError:
-    return OutputError(Problem(
-        str(path), None, None, f"cannot write: {exc.strerror or exc}",
-        "check that the output folder exists, is writable and the disk is not full",
-    ))
+    return OutputError(
+        Problem(
+            str(path),
+            None,
+            None,
+            f"cannot write: {exc.strerror or exc}",
+            "check that the output folder exists, is writable and the disk is not full",
+        )
+    )

@@ -146,7 +146,9 @@ def timezone(raw) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingError(f"unknown time zone {name!r}", "use a name like Europe/Copenhagen or UTC") from None
+        raise SettingError(
+            f"unknown time zone {name!r}", "use a name like Europe/Copenhagen or UTC"
+        ) from None
 
 
 def language(raw) -> str:
