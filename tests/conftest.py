@@ -16,6 +16,7 @@ import pytest
 from linkletter.cli import main as cli_main
 
 TESTS = Path(__file__).parent
+REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
 FIXED_NOW = datetime(2024, 5, 13, 8, 0, tzinfo=UTC)
@@ -30,9 +31,10 @@ def pytest_addoption(parser):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A fresh copy of tests/fixtures/site."""
+    """A fresh copy of tests/fixtures/site, with the repository's templates."""
     target = tmp_path / "site"
     shutil.copytree(FIXTURES / "site", target)
+    shutil.copytree(REPO / "templates", target / "templates")
     return target
 
 
@@ -42,6 +44,7 @@ def corpus_project(tmp_path) -> Path:
     target = tmp_path / "corpus-site"
     shutil.copytree(FIXTURES / "site", target, ignore=shutil.ignore_patterns("content", "feeds"))
     shutil.copytree(FIXTURES / "corpus", target / "content")
+    shutil.copytree(REPO / "templates", target / "templates")
     return target
 
 

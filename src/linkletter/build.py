@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from .content import load_bookmarks
+from .digest import Templates
 from .errors import OutputError, Problem
 from .feeds import FeedPlan, build_feed_files
+from .ledger import Ledger
 from .model import Bookmark, Category, Config, FeedSpec
+from .newsletter import digest_pages
 from .output import UNCHANGED, remove_stale_temporaries, write_if_changed
 from .select import select_categories, select_for_feed, select_published
 
@@ -49,12 +53,23 @@ def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult
             )
         )
     if write:
-        write_files(
-            config,
-            result,
-            {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()},
-        )
+        files = {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()}
+        files.update(archive_pages(config, bookmarks))
+        write_files(config, result, files)
     return result
+
+
+def ledger_path(config: Config) -> Path:
+    return config.build.state_dir / "ledger.sqlite"
+
+
+def archive_pages(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]:
+    """The digest's published issues, index and feed, when any issue was published."""
+    if not ledger_path(config).exists():
+        return {}
+    with Ledger(ledger_path(config)) as ledger:
+        records = ledger.issues()
+    return digest_pages(config, Templates(config.build.templates_dir, config.root), bookmarks, records)
 
 
 def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) -> None:

@@ -4,13 +4,19 @@ and exits."""
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 import traceback
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from . import newsletter, sending
 from .build import BuildResult, build_site
 from .config import load_config
+from .digest import configure_css_logging
 from .errors import Problem, UserError
 from .fields import parse_date
 from .model import Config
@@ -57,13 +63,58 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=run_build)
     check = commands.add_parser("check", parents=[common], help="check settings and content; write nothing")
     check.set_defaults(handler=run_check)
+    digest = commands.add_parser("digest", parents=[common], help="render this week's digest (a preview)")
+    digest.add_argument("--date", help="preview the issue sent on or before this day (YYYY-MM-DD)")
+    digest.add_argument(
+        "--publish",
+        action="store_true",
+        help="record the issue and write its web page, the archive and the issue feed into dist/",
+    )
+    digest.add_argument(
+        "--out", type=Path, help="where to write the preview (default: .linkletter/preview/ISSUE)"
+    )
+    digest.set_defaults(handler=run_digest)
+    send = commands.add_parser("send", parents=[common], help="mail the current issue to every recipient")
+    send.add_argument("--date", help="send the issue due on or before this day (YYYY-MM-DD)")
+    send.add_argument(
+        "--dry-run", action="store_true", help="write .eml files into an outbox instead of sending"
+    )
+    send.add_argument(
+        "--outbox", type=Path, help="the outbox for --dry-run (default: .linkletter/outbox/ISSUE)"
+    )
+    send.add_argument("--to", metavar="ADDRESS", help="send one test copy to ADDRESS; records nothing")
+    send.add_argument(
+        "--ignore-deadline",
+        action="store_true",
+        help="send even if digest.deadline_hours have passed since the send time",
+    )
+    send.set_defaults(handler=run_send)
+    run = commands.add_parser(
+        "run", parents=[common], help="keep running: rebuild feeds regularly and send the digest weekly"
+    )
+    run.set_defaults(handler=run_scheduler)
     return parser
 
 
 def load(args) -> tuple[Config, datetime]:
     root = args.project.resolve()
     config = load_config(root, args.config.resolve() if args.config else None)
-    return config, read_now(args.now, config)
+    configure_css_logging()
+    now = read_now(args.now, config)
+    if getattr(args, "date", None):
+        now = end_of_day(args.date, config)
+    return config, now
+
+
+def end_of_day(value: str, config: Config) -> datetime:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            Problem("--date", None, None, f"{value!r} is not a date", "write e.g. --date 2024-05-13")
+        ) from None
+    zone = newsletter.digest_zone(config)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
 
 
 def read_now(value: str | None, config: Config) -> datetime:
@@ -94,6 +145,76 @@ def run_check(args) -> int:
         f"{errors} error(s), {warnings} warning(s)"
     )
     return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def run_digest(args) -> int:
+    config, now = load(args)
+    outcome = sending.preview_digest(config, now, publish=args.publish, out=args.out)
+    print_problems(outcome.problems)
+    print(outcome.message)
+    return EXIT_PROBLEMS if any(p.is_error for p in outcome.problems) else EXIT_OK
+
+
+def run_send(args) -> int:
+    config, now = load(args)
+    options = sending.SendOptions(
+        dry_run=args.dry_run,
+        outbox=args.outbox,
+        to=args.to,
+        ignore_deadline=args.ignore_deadline,
+        password=read_secret(config.smtp.password_env),
+        unsubscribe_secret=read_secret(config.digest.unsubscribe_secret_env),
+    )
+    with stop_on_signals() as stop:
+        outcome = sending.send_current(config, now, options, clock_now, should_stop=stop)
+    print_problems(outcome.problems)
+    print(outcome.message)
+    return EXIT_PROBLEMS if any(p.is_error for p in outcome.problems) else EXIT_OK
+
+
+def run_scheduler(args) -> int:
+    from .scheduler import Runner
+
+    config, _ = load(args)
+    runner = Runner(
+        config,
+        clock_now,
+        password=read_secret(config.smtp.password_env),
+        unsubscribe_secret=read_secret(config.digest.unsubscribe_secret_env),
+    )
+    with stop_on_signals() as stop:
+        runner.run_forever(stop)
+    return EXIT_OK
+
+
+@contextmanager
+def stop_on_signals():
+    """SIGTERM and Ctrl-C ask the work to stop at the next safe point (between two messages,
+    never inside a ledger write); yields the function that tells whether to stop."""
+    requested = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def ask(signum, frame):
+        if requested.is_set():  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        requested.set()
+        print("stopping after the current step...", file=sys.stderr)
+
+    for sig in previous:
+        signal.signal(sig, ask)
+    try:
+        yield requested.is_set
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def read_secret(name: str | None) -> str | None:
+    return os.environ.get(name) if name else None
+
+
+def clock_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def summary(result: BuildResult) -> str:

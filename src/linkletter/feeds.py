@@ -144,3 +144,30 @@ def entry_html(bookmark: Bookmark, with_description: bool = True) -> str:
         f'<p><a href="{html.escape(bookmark.link)}">{html.escape(bookmark.brand or bookmark.link)}</a></p>'
     )
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class IssueEntry:
+    id: str
+    title: str
+    url: str
+    date: datetime
+    bookmarks: tuple[Bookmark, ...]
+
+
+def build_issue_feed(site: Site, plan: FeedPlan, entries: list[IssueEntry]) -> bytes:
+    """The Atom feed of digest issues, newest first: one entry per issue listing its links."""
+    fg = _base_feed(site, plan, public_url(site, plan.path), "application/atom+xml")
+    fg.author({"name": site.author.name, **({"email": site.author.email} if site.author.email else {})})
+    for issue in entries:
+        entry = fg.add_entry(order="append")
+        entry.id(issue.id)
+        entry.title(issue.title)
+        entry.link(href=issue.url, rel="alternate", type="text/html")
+        entry.published(issue.date)
+        entry.updated(issue.date)
+        items = "".join(
+            f'<li><a href="{html.escape(b.link)}">{html.escape(b.title)}</a></li>' for b in issue.bookmarks
+        )
+        entry.content(f"<ul>{items}</ul>", type="html")
+    return fg.atom_str(pretty=True)

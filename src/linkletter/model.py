@@ -157,3 +157,13 @@ class Digest:
     text: str
     web_html: str  # the "view in browser" page
     web_url: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.address.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .model import Bookmark, Category, FeedSpec
+from .model import Bookmark, Category, FeedSpec, Section
 
 
 def newest_first(bookmarks: Iterable[Bookmark]) -> list[Bookmark]:
@@ -47,3 +47,41 @@ def select_categories(bookmarks: Iterable[Bookmark]) -> list[Category]:
 def select_between(bookmarks: Iterable[Bookmark], start: datetime, end: datetime) -> list[Bookmark]:
     """Bookmarks dated in [start, end), newest first."""
     return newest_first(b for b in bookmarks if start <= b.date < end)
+
+
+def select_issue(
+    bookmarks: Iterable[Bookmark], start: datetime, end: datetime, now: datetime, sent: set[str]
+) -> list[Bookmark]:
+    """An issue's bookmarks: dated in [start, end), published by `now`, never in an earlier issue."""
+    return [b for b in select_between(select_published(bookmarks, now), start, end) if b.id not in sent]
+
+
+def group_sections(
+    bookmarks: list[Bookmark], order: tuple[str, ...], per_section: int | None, total: int | None
+) -> list[Section]:
+    """Bookmarks (newest first) into one section per category, each bookmark in one section only:
+    the earliest of its categories in `order`, else its first category; bookmarks without a
+    category go last. Sections follow `order`, then name. At most `per_section` per section and
+    `total` overall are kept; `more` counts what was left out."""
+    rank = {key: index for index, key in enumerate(order)}
+    groups: dict[Category | None, list[Bookmark]] = {}
+    for bookmark in bookmarks:
+        groups.setdefault(_primary(bookmark, rank), []).append(bookmark)
+    keys = sorted(
+        groups,
+        key=lambda c: (c is None, rank.get(c.key, len(rank)) if c else 0, c.name.casefold() if c else ""),
+    )
+    sections, room = [], total if total is not None else len(bookmarks)
+    for category in keys:
+        items = groups[category]
+        kept = items[: max(0, min(per_section or len(items), room))]
+        room -= len(kept)
+        sections.append(Section(category, tuple(kept), len(items) - len(kept)))
+    return sections
+
+
+def _primary(bookmark: Bookmark, rank: dict[str, int]) -> Category | None:
+    if not bookmark.categories:
+        return None
+    ranked = [c for c in bookmark.categories if c.key in rank]
+    return min(ranked, key=lambda c: rank[c.key]) if ranked else bookmark.categories[0]

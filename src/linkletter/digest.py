@@ -1,0 +1,225 @@
+"""An issue's bookmarks become a `Digest`: subject, preheader, email HTML (CSS inlined by
+premailer), plain text, and the web version. Templates come from the project's `templates/`.
+
+premailer runs with network access off, keeps `!important` (the @media rules for mobile and dark
+mode need it) and keeps classes (those rules target them). cssutils' logging is configured once,
+by `configure_css_logging`, not per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cssutils
+import jinja2
+from premailer import Premailer
+
+from .errors import Problem, TemplateError
+from .markup import shorten
+from .model import Bookmark, Digest, DigestSpec, Issue, Section, Site
+from .select import group_sections
+
+UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/linkletter-recipient"
+HTML_BUDGET = 90_000  # bytes; Gmail clips messages whose HTML passes ~102 KB
+DESCRIPTION_LIMIT = 300
+TEMPLATE_NAMES = ("digest.html.j2", "digest.txt.j2", "digest.css", "archive.html.j2")
+
+
+def configure_css_logging() -> None:
+    """cssutils reports every CSS property it does not know (dark-mode and Outlook ones) on stderr."""
+    cssutils.log.setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class Links:
+    web_url: str
+    archive_url: str
+    feed_url: str
+
+
+class Templates:
+    """The project's jinja2 templates; errors name the template file and line."""
+
+    def __init__(self, folder: Path, root: Path | None = None):
+        self.folder = folder
+        self.root = root or folder.parent
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound:
+            raise TemplateError(
+                Problem(
+                    self._rel(name),
+                    None,
+                    None,
+                    "template not found",
+                    f"restore {name} in the templates folder",
+                )
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                Problem(self._rel(name), exc.lineno, None, f"syntax error: {exc.message}")
+            ) from None
+        except (jinja2.UndefinedError, TypeError, ValueError) as exc:
+            raise TemplateError(
+                Problem(
+                    self._rel(name),
+                    _template_line(exc, name),
+                    None,
+                    str(exc),
+                    "see the README for the variables templates can use",
+                )
+            ) from None
+
+    def read(self, name: str) -> str:
+        try:
+            return self.env.loader.get_source(self.env, name)[0]
+        except jinja2.TemplateNotFound:
+            raise TemplateError(Problem(self._rel(name), None, None, "template not found")) from None
+
+    def _rel(self, name: str) -> str:
+        path = self.folder / name
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _template_line(exc: BaseException, name: str) -> int | None:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(name)]
+    return frames[-1].lineno if frames else None
+
+
+def inline_css(html: str) -> str:
+    return Premailer(
+        html,
+        allow_network=False,
+        strip_important=False,
+        keep_style_tags=False,
+        remove_classes=False,
+        disable_validation=True,
+        disable_link_rewrites=True,
+        exclude_pseudoclasses=True,
+    ).transform()
+
+
+def render_digest(templates: Templates, site: Site, spec: DigestSpec, issue: Issue, links: Links) -> Digest:
+    """The email (capped to fit Gmail's clipping limit) and the web version (everything)."""
+    zone = spec.timezone or site.timezone
+    web_sections = group_sections(list(issue.bookmarks), spec.category_order, None, None)
+    context = _base_context(templates, site, spec, issue, links, zone)
+    web_html = inline_css(
+        templates.render("digest.html.j2", **context, **_sections(web_sections, zone), web=True)
+    )
+    total = spec.max_items
+    while True:
+        sections = group_sections(list(issue.bookmarks), spec.category_order, spec.max_per_category, total)
+        email = {**context, **_sections(sections, zone), "web": False}
+        html = inline_css(templates.render("digest.html.j2", **email))
+        if len(html.encode()) <= HTML_BUDGET or total <= 1:
+            break
+        total = max(1, total * HTML_BUDGET // len(html.encode()) - 1)
+    return Digest(
+        issue=issue,
+        subject=context["subject"],
+        preheader=context["preheader"],
+        html=html,
+        text=templates.render("digest.txt.j2", **email),
+        web_html=web_html,
+        web_url=links.web_url,
+    )
+
+
+def _base_context(templates, site: Site, spec: DigestSpec, issue: Issue, links: Links, zone) -> dict:
+    ordered = [
+        b for s in group_sections(list(issue.bookmarks), spec.category_order, None, None) for b in s.bookmarks
+    ]
+    return {
+        "site": {
+            "title": site.title,
+            "author": site.author.name,
+            "language": site.language,
+            "url": site.base_url,
+        },
+        "title": spec.title,
+        "subject": subject(spec.title, issue.number, list(issue.bookmarks)),
+        "preheader": preheader(ordered),
+        "issue": {
+            "number": issue.number,
+            "slug": issue.slug,
+            "start_text": day_text(issue.start, zone),
+            "end_text": day_text(issue.end, zone),
+        },
+        "count": len(issue.bookmarks),
+        "css": templates.read("digest.css"),
+        "web_url": links.web_url,
+        "archive_url": links.archive_url,
+        "feed_url": links.feed_url,
+        "unsubscribe_url": UNSUBSCRIBE_MARK,
+    }
+
+
+def _sections(sections: list[Section], zone: ZoneInfo) -> dict:
+    return {
+        "sections": [
+            {
+                "name": s.category.name if s.category else "Other",
+                "slug": s.category.slug if s.category else "other",
+                "links": [_item(b, zone) for b in s.bookmarks],
+                "more": s.more,
+            }
+            for s in sections
+        ]
+    }
+
+
+def _item(bookmark: Bookmark, zone: ZoneInfo) -> dict:
+    return {
+        "title": bookmark.title,
+        "link": bookmark.link,
+        "brand": bookmark.brand or "",
+        "description": shorten(bookmark.description, DESCRIPTION_LIMIT),
+        "date_text": day_text(bookmark.date, zone),
+        "image": bookmark.image if bookmark.image and bookmark.image.startswith("https://") else None,
+    }
+
+
+def subject(title: str, number: int, ordered: list[Bookmark]) -> str:
+    if not ordered:
+        return f"{title} #{number}"
+    rest = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
+    return f"{title} #{number}: {shorten(ordered[0].title, 80)}{rest}"
+
+
+def preheader(ordered: list[Bookmark]) -> str:
+    count = f"{len(ordered)} link{'s' if len(ordered) != 1 else ''} this week: "
+    return shorten(count + "; ".join(b.title for b in ordered[:4]), 150)
+
+
+def day_text(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%B} {local.year}"
+
+
+def render_archive(
+    templates: Templates, site: Site, spec: DigestSpec, issues: list[dict], links: Links
+) -> str:
+    return templates.render(
+        "archive.html.j2",
+        site={"title": site.title, "author": site.author.name, "language": site.language},
+        title=spec.title,
+        issues=issues,
+        feed_url=links.feed_url,
+    )

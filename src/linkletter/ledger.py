@@ -1,0 +1,155 @@
+"""The send ledger: which issues exist (and which bookmarks they hold) and which recipients the
+SMTP server accepted for each. SQLite in `.linkletter/`, never inside dist/.
+
+Every write is its own transaction, committed before the next message is sent, with
+`synchronous=FULL` in WAL mode: after a crash or `kill -9` the database holds every acceptance that
+was committed, and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import Problem, UserError
+
+SENT, FAILED = "sent", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS issues (
+    slug TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    start TEXT NOT NULL,
+    end TEXT NOT NULL,
+    created TEXT NOT NULL,
+    bookmarks TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    issue TEXT NOT NULL REFERENCES issues(slug),
+    recipient TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+    message_id TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,
+    PRIMARY KEY (issue, recipient)
+);
+"""
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    slug: str
+    number: int
+    start: datetime
+    end: datetime
+    created: datetime
+    bookmark_ids: tuple[str, ...]
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise UserError(Problem(str(path), None, None, f"cannot open the send ledger: {exc}")) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def issues(self) -> list[IssueRecord]:
+        rows = self.db.execute(
+            "SELECT slug, number, start, end, created, bookmarks FROM issues ORDER BY number"
+        )
+        return [_issue(row) for row in rows]
+
+    def find_issue(self, slug: str) -> IssueRecord | None:
+        return next((i for i in self.issues() if i.slug == slug), None)
+
+    def record_issue(self, slug: str, start: datetime, end: datetime, created: datetime, ids) -> IssueRecord:
+        """Record a new issue (numbered after the last) unless one with this slug exists."""
+        with self._transaction():
+            existing = self.find_issue(slug)
+            if existing is not None:
+                return existing
+            (number,) = self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM issues").fetchone()
+            self.db.execute(
+                "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    slug,
+                    number,
+                    start.isoformat(),
+                    end.isoformat(),
+                    created.isoformat(),
+                    json.dumps(list(ids)),
+                ),
+            )
+        return self.find_issue(slug)
+
+    def sent_bookmark_ids(self, before: str | None = None) -> set[str]:
+        """Bookmarks already in an issue (other than `before`, if given)."""
+        ids: set[str] = set()
+        for issue in self.issues():
+            if issue.slug != before:
+                ids.update(issue.bookmark_ids)
+        return ids
+
+    def deliveries(self, slug: str) -> dict[str, str]:
+        """recipient address (lower case) -> status, for one issue."""
+        rows = self.db.execute("SELECT recipient, status FROM deliveries WHERE issue = ?", (slug,))
+        return dict(rows.fetchall())
+
+    def failures(self, slug: str) -> list[tuple[str, str]]:
+        rows = self.db.execute(
+            "SELECT recipient, detail FROM deliveries WHERE issue = ? AND status = 'failed' ORDER BY recipient",
+            (slug,),
+        )
+        return rows.fetchall()
+
+    def record_delivery(
+        self, slug: str, recipient: str, status: str, message_id: str, detail: str, at: datetime
+    ):
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                (slug, recipient.lower(), status, message_id, detail, at.isoformat()),
+            )
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, *rest):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _issue(row) -> IssueRecord:
+    slug, number, start, end, created, ids = row
+    return IssueRecord(
+        slug,
+        number,
+        datetime.fromisoformat(start),
+        datetime.fromisoformat(end),
+        datetime.fromisoformat(created),
+        tuple(json.loads(ids)),
+    )

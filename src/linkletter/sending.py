@@ -1,0 +1,245 @@
+"""The `digest` and `send` commands as library calls: preview or publish an issue, send it.
+Returns outcomes; never prints. The clock, sleep and stop flag are parameters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .build import build_site, ledger_path, load_site
+from .digest import Templates
+from .errors import ConfigError, Problem, SendError
+from .ledger import Ledger
+from .mail import OutboxTransport, SmtpTransport, Unsubscribe, build_message, message_bytes
+from .model import Config, Recipient
+from .newsletter import Pacing, SendReport, plan_issue, render_issue, send_digest, slot_for
+from .newsletter import publish as record_issue
+from .recipients import is_address, load_recipients
+
+PREVIEW_RECIPIENT = Recipient("subscriber@example.org", "A Subscriber")
+GMAIL_CLIP_BYTES = 102 * 1024
+
+
+@dataclass
+class Outcome:
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+    report: SendReport | None = None
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    dry_run: bool = False
+    outbox: Path | None = None
+    to: str | None = None
+    ignore_deadline: bool = False
+    password: str | None = None
+    unsubscribe_secret: str | None = None
+
+
+def preview_digest(config: Config, now: datetime, publish: bool = False, out: Path | None = None) -> Outcome:
+    """Render the issue due at `now` into a preview folder; with `publish`, also record it and
+    write its pages into dist/."""
+    bookmarks, problems = load_site(config, now)
+    slot = slot_for(config, now)
+    with _ledger(config, create=publish) as ledger:
+        issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot, now)
+        if not issue.bookmarks:
+            return Outcome(_nothing_new(issue), problems)
+        if publish:
+            issue = record_issue(ledger, issue, now)
+    digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
+    folder = out or config.build.state_dir / "preview" / issue.slug
+    unsubscribe = Unsubscribe(
+        config.digest.unsubscribe_url or "https://example.org/unsubscribe",
+        config.digest.unsubscribe_mailto,
+        "preview",
+    )
+    message = build_message(digest, config.digest, PREVIEW_RECIPIENT, unsubscribe, now)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "email.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
+    (folder / "email.txt").write_text(message.get_body(("plain",)).get_content(), encoding="utf-8")
+    (folder / "web.html").write_text(digest.web_html, encoding="utf-8")
+    (folder / "message.eml").write_bytes(message_bytes(message))
+    size = len(digest.html.encode())
+    text = (
+        f"issue {issue.number} ({issue.slug}): {plural(len(issue.bookmarks), 'link')}; "
+        f"subject: {digest.subject}; email HTML {size / 1024:.1f} KB (Gmail clips at 102 KB); "
+        f"preview in {folder}"
+    )
+    if publish:
+        problems += build_site(config, now).problems
+        text += f"; published {digest.web_url}"
+    return Outcome(text, problems)
+
+
+def send_current(
+    config: Config,
+    now: datetime,
+    options: SendOptions,
+    clock_now: Callable[[], datetime],
+    should_stop: Callable[[], bool] = lambda: False,
+    sleep=time.sleep,
+    monotonic=time.monotonic,
+) -> Outcome:
+    """Send the issue due at `now` (see the README for --dry-run, --to and deadlines)."""
+    real = not (options.dry_run or options.to)
+    slot = slot_for(config, now)
+    deadline = slot + timedelta(hours=config.digest.deadline_hours)
+    if real and not options.ignore_deadline and now > deadline:
+        return Outcome(
+            f"the issue due {slot:%Y-%m-%d %H:%M} UTC is past its deadline "
+            f"(digest.deadline_hours: {config.digest.deadline_hours:g}); nothing sent"
+        )
+    unsubscribe, problems = _unsubscribe(config, options, real)
+    recipients, recipient_problems = _recipients(config, options)
+    problems += recipient_problems
+    bookmarks, content_problems = load_site(config, now)
+    problems += content_problems
+    with _ledger(config, create=real) as ledger:
+        issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot, now)
+        if not issue.bookmarks:
+            return Outcome(_nothing_new(issue), problems)
+        if real:
+            issue = record_issue(ledger, issue, now)
+            problems += build_site(config, now).problems
+        digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
+        transport = _transport(config, options, issue.slug, real)
+        pacing = Pacing(
+            config.smtp.rate_per_second,
+            config.smtp.max_retries,
+            config.smtp.retry_base_seconds,
+            monotonic,
+            sleep,
+            clock_now,
+            should_stop,
+        )
+        try:
+            report = send_digest(
+                config, digest, recipients, unsubscribe, transport, ledger if real else None, pacing
+            )
+        finally:
+            transport.close()
+    problems += [
+        Problem(address, None, None, f"not delivered: {detail}") for address, detail in report.failed
+    ]
+    problems += [
+        Problem(address, None, None, f"deferred, run send again later: {detail}", severity="warning")
+        for address, detail in report.deferred
+    ]
+    return Outcome(_report_text(issue.number, report, options, transport), problems, report)
+
+
+def _ledger(config: Config, create: bool):
+    path = ledger_path(config)
+    if create or path.exists():
+        return Ledger(path)
+    return _NoLedger()
+
+
+class _NoLedger:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _unsubscribe(config: Config, options: SendOptions, real: bool) -> tuple[Unsubscribe, list[Problem]]:
+    spec = config.digest
+    where = _config_name(config)
+    if not spec.unsubscribe_url:
+        raise ConfigError(
+            Problem(
+                where,
+                None,
+                "digest.unsubscribe_url",
+                "missing; needed to send",
+                "Gmail and Yahoo require a one-click https unsubscribe URL",
+            )
+        )
+    secret, problems = options.unsubscribe_secret, []
+    if "{token}" in spec.unsubscribe_url and not secret:
+        problem = Problem(
+            where,
+            None,
+            "digest.unsubscribe_secret_env",
+            f"the environment variable {spec.unsubscribe_secret_env} is not set",
+            "it signs the {token} in unsubscribe links; export it before sending",
+        )
+        if real:
+            raise ConfigError(problem)
+        problems.append(Problem(**{**problem.__dict__, "severity": "warning"}))
+    return Unsubscribe(spec.unsubscribe_url, spec.unsubscribe_mailto, secret), problems
+
+
+def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], list[Problem]]:
+    if options.to:
+        recipients, problems = load_recipients_text(options.to)
+        return recipients, problems
+    path = config.digest.recipients
+    if path is None:
+        raise ConfigError(
+            Problem(
+                _config_name(config),
+                None,
+                "digest.recipients",
+                "missing",
+                "name the file that lists the recipients",
+            )
+        )
+    return load_recipients(path, _relative(path, config.root))
+
+
+def load_recipients_text(address: str) -> tuple[list[Recipient], list[Problem]]:
+    if not is_address(address):
+        raise SendError(Problem("--to", None, None, f"{address!r} is not an email address"))
+    return [Recipient(address)], []
+
+
+def _transport(config: Config, options: SendOptions, slug: str, real: bool):
+    if options.dry_run:
+        return OutboxTransport(options.outbox or config.build.state_dir / "outbox" / slug)
+    if config.smtp.user and not options.password:
+        raise ConfigError(
+            Problem(
+                _config_name(config),
+                None,
+                "smtp.password_env",
+                f"the environment variable {config.smtp.password_env} is not set",
+                "export it with the SMTP password before sending",
+            )
+        )
+    return SmtpTransport(config.smtp, options.password)
+
+
+def _report_text(number: int, report: SendReport, options: SendOptions, transport) -> str:
+    if options.dry_run:
+        return f"dry run, issue {number} ({report.issue}): wrote {len(report.sent)} message(s) to {transport.folder}"
+    text = (
+        f"issue {number} ({report.issue}): sent {len(report.sent)}, {report.already} already had it, "
+        f"{len(report.failed)} failed, {len(report.deferred)} deferred"
+    )
+    return text + ("; stopped early, run send again to continue" if report.stopped else "")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _nothing_new(issue) -> str:
+    return f"nothing new since {issue.start:%Y-%m-%d %H:%M} UTC; no issue for {issue.slug}"
+
+
+def _config_name(config: Config) -> str:
+    return _relative(config.path, config.root) if config.path else "linkletter.yaml"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
