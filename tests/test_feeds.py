@@ -10,6 +10,7 @@ import feedparser
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
+from feedcheck import check_feed
 from linkletter.build import build_site
 from linkletter.config import load_config
 
@@ -260,3 +261,10 @@ def test_no_temporary_files_are_left_behind(project):
     assert leftovers == []
     assert all(oct(p.stat().st_mode)[-3:] == "644" for p in all_feeds(project))
     assert os.access(project / "dist/feeds/python.rss.xml", os.R_OK)
+
+
+def test_every_feed_follows_the_w3c_validator_rules(project):
+    build(project)
+    for path in all_feeds(project):
+        rel = path.relative_to(project / "dist").as_posix()
+        assert check_feed(path.read_bytes(), f"https://links.example.org/sub/{rel}", FIXED_NOW) == [], rel
