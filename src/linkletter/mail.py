@@ -207,8 +207,11 @@ def _reply(code, reply) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "no answer before the timeout"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, TimeoutError | socket.timeout):
+            return "no answer before the timeout"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__context__
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
