@@ -4,6 +4,7 @@ and exits."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -176,6 +177,11 @@ def run_scheduler(args) -> int:
     from .scheduler import Runner
 
     config, _ = load(args)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
     runner = Runner(
         config,
         clock_now,

@@ -108,7 +108,8 @@ class Runner:
             self.config, now, self.options, self.clock_now, self.should_stop, self.sleep, self.monotonic
         )
         for problem in outcome.problems:
-            log.warning("%s", problem)
+            if problem.severity != "note":
+                log.warning("%s", problem)
         log.info("%s", outcome.message)
 
     def _finished(self, slot: datetime) -> bool:
