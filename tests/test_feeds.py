@@ -64,7 +64,7 @@ def test_layout_is_one_rss_and_one_atom_per_feed(project, run):
         ]
         for kind in ("rss", "atom")
     )
-    assert "12 bookmarks, 9 feeds: 18 file(s) written, 0 unchanged" in out
+    assert "12 bookmarks, 9 feeds: 19 file(s) written, 0 unchanged" in out  # + index.html
 
 
 def test_every_feed_parses_with_feedparser_and_keeps_ids_in_order(project):
@@ -268,3 +268,16 @@ def test_every_feed_follows_the_w3c_validator_rules(project):
     for path in all_feeds(project):
         rel = path.relative_to(project / "dist").as_posix()
         assert check_feed(path.read_bytes(), f"https://links.example.org/sub/{rel}", FIXED_NOW) == [], rel
+
+
+def test_index_page_lists_every_feed_for_readers_and_people(project):
+    result = build(project)
+    import html5lib
+
+    tree = html5lib.parse((project / "dist/index.html").read_text(encoding="utf-8"),
+                          treebuilder="lxml", namespaceHTMLElements=False)
+    alternates = tree.xpath("//link[@rel='alternate']/@href")
+    assert len(alternates) == len(result.feeds) == 9
+    assert "https://links.example.org/sub/categories/machine-learning.atom.xml" in alternates
+    assert sorted(tree.xpath("//li/a[text()='RSS']/@href")) == sorted(
+        f"https://links.example.org/sub/{plan.path}.rss.xml" for plan in result.feeds)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .content import load_bookmarks
-from .digest import Templates
 from .errors import OutputError, Problem
-from .feeds import FeedPlan, build_feed_files
+from .feeds import FeedPlan, build_feed_files, feed_paths, public_url
 from .ledger import Ledger
 from .model import Bookmark, Category, Config, FeedSpec
-from .newsletter import digest_pages
+from .newsletter import digest_pages, links_for
 from .output import UNCHANGED, remove_stale_temporaries, write_if_changed
+from .pages import Templates, render_index
 from .select import select_categories, select_for_feed, select_published
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -54,7 +54,9 @@ def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult
         )
     if write:
         files = {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()}
-        files.update(archive_pages(config, bookmarks))
+        archive = archive_pages(config, bookmarks)
+        files.update(archive)
+        files["index.html"] = index_page(config, result.feeds, bool(archive)).encode()
         write_files(config, result, files)
     return result
 
@@ -81,6 +83,22 @@ def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) ->
             result.problems.extend(exc.problems)
             continue
         (result.unchanged if status == UNCHANGED else result.written).append(relpath)
+
+
+def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
+    feeds = [
+        {
+            "title": plan.title,
+            "count": len(plan.bookmarks),
+            **{f"{kind}_url": public_url(config.site, path) for kind, path in feed_paths(plan).items()},
+        }
+        for plan in plans
+    ]
+    digest = None
+    if with_digest:
+        links = links_for(config, "")
+        digest = {"archive_url": links.archive_url, "feed_url": links.feed_url}
+    return render_index(Templates(config.build.templates_dir, config.root), config.site, feeds, digest)
 
 
 def feed_specs(config: Config, bookmarks: list[Bookmark]) -> list[FeedSpec]:

@@ -9,25 +9,20 @@ by `configure_css_logging`, not per call.
 from __future__ import annotations
 
 import logging
-import traceback
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import cssutils
-import jinja2
 from premailer import Premailer
 
-from .errors import Problem, TemplateError
 from .markup import shorten
-from .model import Bookmark, Digest, DigestSpec, Issue, Section, Site
+from .model import UNSUBSCRIBE_PLACEHOLDER, Bookmark, Digest, DigestSpec, Issue, Section, Site
+from .pages import Templates
 from .select import group_sections
 
-UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/linkletter-recipient"
 HTML_BUDGET = 90_000  # bytes; Gmail clips messages whose HTML passes ~102 KB
 DESCRIPTION_LIMIT = 300
-TEMPLATE_NAMES = ("digest.html.j2", "digest.txt.j2", "digest.css", "archive.html.j2")
 
 
 def configure_css_logging() -> None:
@@ -40,66 +35,6 @@ class Links:
     web_url: str
     archive_url: str
     feed_url: str
-
-
-class Templates:
-    """The project's jinja2 templates; errors name the template file and line."""
-
-    def __init__(self, folder: Path, root: Path | None = None):
-        self.folder = folder
-        self.root = root or folder.parent
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(folder),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-        )
-
-    def render(self, name: str, **context) -> str:
-        try:
-            return self.env.get_template(name).render(**context)
-        except jinja2.TemplateNotFound:
-            raise TemplateError(
-                Problem(
-                    self._rel(name),
-                    None,
-                    None,
-                    "template not found",
-                    f"restore {name} in the templates folder",
-                )
-            ) from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                Problem(self._rel(name), exc.lineno, None, f"syntax error: {exc.message}")
-            ) from None
-        except (jinja2.UndefinedError, TypeError, ValueError) as exc:
-            raise TemplateError(
-                Problem(
-                    self._rel(name),
-                    _template_line(exc, name),
-                    None,
-                    str(exc),
-                    "see the README for the variables templates can use",
-                )
-            ) from None
-
-    def read(self, name: str) -> str:
-        try:
-            return self.env.loader.get_source(self.env, name)[0]
-        except jinja2.TemplateNotFound:
-            raise TemplateError(Problem(self._rel(name), None, None, "template not found")) from None
-
-    def _rel(self, name: str) -> str:
-        path = self.folder / name
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-
-def _template_line(exc: BaseException, name: str) -> int | None:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(name)]
-    return frames[-1].lineno if frames else None
 
 
 def inline_css(html: str) -> str:
@@ -167,7 +102,7 @@ def _base_context(templates, site: Site, spec: DigestSpec, issue: Issue, links: 
         "web_url": links.web_url,
         "archive_url": links.archive_url,
         "feed_url": links.feed_url,
-        "unsubscribe_url": UNSUBSCRIBE_MARK,
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
     }
 
 
@@ -211,15 +146,3 @@ def preheader(ordered: list[Bookmark]) -> str:
 def day_text(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local.day} {local:%B} {local.year}"
-
-
-def render_archive(
-    templates: Templates, site: Site, spec: DigestSpec, issues: list[dict], links: Links
-) -> str:
-    return templates.render(
-        "archive.html.j2",
-        site={"title": site.title, "author": site.author.name, "language": site.language},
-        title=spec.title,
-        issues=issues,
-        feed_url=links.feed_url,
-    )

@@ -25,8 +25,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
-from .digest import UNSUBSCRIBE_MARK
-from .model import Digest, DigestSpec, Recipient, SmtpSpec
+from .model import UNSUBSCRIBE_PLACEHOLDER, Digest, DigestSpec, Recipient, SmtpSpec
 
 POLICY = SMTP_POLICY.clone(max_line_length=998)
 
@@ -79,9 +78,11 @@ def build_message(
     )
     message["List-Unsubscribe"] = ", ".join(unsubscribe_targets)
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(digest.text.replace(UNSUBSCRIBE_MARK, url), charset="utf-8", cte="quoted-printable")
+    message.set_content(
+        digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, url), charset="utf-8", cte="quoted-printable"
+    )
     message.add_alternative(
-        digest.html.replace(UNSUBSCRIBE_MARK, html.escape(url)),
+        digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(url)),
         subtype="html",
         charset="utf-8",
         cte="quoted-printable",

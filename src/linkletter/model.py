@@ -8,6 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# Where the digest's HTML and text hold a recipient's unsubscribe URL; mail replaces it per recipient.
+UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/linkletter-recipient"
+
 
 @dataclass(frozen=True, order=True)
 class Category:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import quote
 
-from .digest import Links, Templates, render_archive, render_digest
+from .digest import Links, render_digest
 from .errors import Problem, SendError
 from .feeds import FeedPlan, IssueEntry, build_issue_feed
 from .ledger import FAILED, SENT, IssueRecord, Ledger
@@ -27,6 +27,7 @@ from .mail import (
     message_bytes,
 )
 from .model import Bookmark, Config, Digest, Issue, Recipient
+from .pages import Templates, render_archive
 from .select import select_issue
 from .slots import latest_slot
 
@@ -112,7 +113,7 @@ def digest_pages(
         )
     links = links_for(config, "")
     pages[f"{folder}/index.html"] = render_archive(
-        templates, config.site, config.digest, rows, links
+        templates, config.site, config.digest, rows, links.feed_url
     ).encode()
     plan = FeedPlan(
         path=f"{folder}/atom.xml",

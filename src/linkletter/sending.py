@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .build import build_site, ledger_path, load_site
-from .digest import Templates
 from .errors import ConfigError, Problem, SendError
 from .ledger import Ledger
 from .mail import OutboxTransport, SmtpTransport, Unsubscribe, build_message, message_bytes
 from .model import Config, Recipient
 from .newsletter import Pacing, SendReport, plan_issue, render_issue, send_digest, slot_for
 from .newsletter import publish as record_issue
+from .pages import Templates
 from .recipients import is_address, load_recipients
 
 PREVIEW_RECIPIENT = Recipient("subscriber@example.org", "A Subscriber")

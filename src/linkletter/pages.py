@@ -1,0 +1,100 @@
+"""The project's jinja2 templates, and the web pages that are not the digest itself: the index of
+feeds at the root of dist/ and the archive of published issues."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from .errors import Problem, TemplateError
+from .model import DigestSpec, Site
+
+
+class Templates:
+    """The project's jinja2 templates; errors name the template file and line."""
+
+    def __init__(self, folder: Path, root: Path | None = None):
+        self.folder = folder
+        self.root = root or folder.parent
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound:
+            raise TemplateError(
+                Problem(
+                    self._rel(name),
+                    None,
+                    None,
+                    "template not found",
+                    f"restore {name} in the templates folder",
+                )
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                Problem(self._rel(name), exc.lineno, None, f"syntax error: {exc.message}")
+            ) from None
+        except (jinja2.UndefinedError, TypeError, ValueError) as exc:
+            raise TemplateError(
+                Problem(
+                    self._rel(name),
+                    _template_line(exc, name),
+                    None,
+                    str(exc),
+                    "see the README for the variables templates can use",
+                )
+            ) from None
+
+    def read(self, name: str) -> str:
+        try:
+            return self.env.loader.get_source(self.env, name)[0]
+        except jinja2.TemplateNotFound:
+            raise TemplateError(Problem(self._rel(name), None, None, "template not found")) from None
+
+    def _rel(self, name: str) -> str:
+        path = self.folder / name
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _template_line(exc: BaseException, name: str) -> int | None:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(name)]
+    return frames[-1].lineno if frames else None
+
+
+def render_archive(
+    templates: Templates, site: Site, spec: DigestSpec, issues: list[dict], feed_url: str
+) -> str:
+    return templates.render(
+        "archive.html.j2",
+        site={"title": site.title, "author": site.author.name, "language": site.language},
+        title=spec.title,
+        issues=issues,
+        feed_url=feed_url,
+    )
+
+
+def render_index(templates: Templates, site: Site, feeds: list[dict], digest: dict | None) -> str:
+    """dist/index.html: every feed with its RSS and Atom address, and the digest archive if any."""
+    return templates.render(
+        "index.html.j2",
+        site={
+            "title": site.title,
+            "description": site.description,
+            "author": site.author.name,
+            "language": site.language,
+            "home": site.home_url or site.base_url,
+        },
+        feeds=feeds,
+        digest=digest,
+    )
