@@ -274,10 +274,14 @@ def test_index_page_lists_every_feed_for_readers_and_people(project):
     result = build(project)
     import html5lib
 
-    tree = html5lib.parse((project / "dist/index.html").read_text(encoding="utf-8"),
-                          treebuilder="lxml", namespaceHTMLElements=False)
+    tree = html5lib.parse(
+        (project / "dist/index.html").read_text(encoding="utf-8"),
+        treebuilder="lxml",
+        namespaceHTMLElements=False,
+    )
     alternates = tree.xpath("//link[@rel='alternate']/@href")
     assert len(alternates) == len(result.feeds) == 9
     assert "https://links.example.org/sub/categories/machine-learning.atom.xml" in alternates
     assert sorted(tree.xpath("//li/a[text()='RSS']/@href")) == sorted(
-        f"https://links.example.org/sub/{plan.path}.rss.xml" for plan in result.feeds)
+        f"https://links.example.org/sub/{plan.path}.rss.xml" for plan in result.feeds
+    )
