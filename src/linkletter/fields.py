@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from .markup import first_paragraph, plain_text, render_markdown, shorten
+from .markup import UNWANTED_CHARACTERS, first_paragraph, plain_text, render_markdown, shorten
 from .model import Site
 from .urls import LinkError, image_expiry, parse_web_url
 
@@ -72,6 +72,7 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     if attempt("draft", parse_flag, data.get("draft"), "draft"):
         return None
     out = Fields()
+    out.warnings.extend(control_character_warnings(data))
     out.link = attempt("link", parse_web_url, data.get("link")) or ""
     out.date = attempt("date", parse_date, data.get("date"), site.timezone)
     out.categories = attempt("categories", parse_categories, data, out.warnings) or ()
@@ -90,6 +91,26 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     out.slug = _SLUG.sub("-", (slug or default_slug).lower()).strip("-")[:80] or "bookmark"
     out.image = parse_image(data.get("featuredImage"), now, out.warnings)
     return out
+
+
+def control_character_warnings(data: dict) -> list[FieldIssue]:
+    """A warning per field whose text holds characters a feed cannot carry (they are removed)."""
+    return [
+        FieldIssue(key, "control characters removed", "they cannot appear in a feed")
+        for key, value in data.items()
+        if any(UNWANTED_CHARACTERS.search(text) for text in _strings(value))
+    ]
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
 
 
 def parse_flag(value, name: str) -> bool:
@@ -133,7 +154,7 @@ def parse_categories(data: dict, warnings: list[FieldIssue]) -> tuple[str, ...]:
             name = plain_text(item)
             if any(ch.isalnum() for ch in name):
                 names.append(name)
-            elif item.strip():
+            else:
                 warnings.append(FieldIssue(key, f"{item!r} has no letters or digits; ignored"))
     if len(names) > MAX_CATEGORIES:
         raise FieldError(

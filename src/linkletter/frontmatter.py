@@ -6,12 +6,10 @@ The YAML is read from libyaml's event stream into plain Python values with an ex
 - anchors, aliases and nesting deeper than MAX_DEPTH are refused, so an alias bomb or a
   deeply nested document costs nothing;
 - duplicate keys are refused instead of silently keeping the last one;
-- the line of each top-level key is kept, so messages can point at it.
+- the line of each key is kept (nested ones as "site.title"), so messages can point at it.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import yaml
 
@@ -29,14 +27,6 @@ class FrontMatterError(ValueError):
         self.message = message
         self.hint = hint
         self.field = field
-
-
-@dataclass(frozen=True)
-class Document:
-    data: dict
-    lines: dict[str, int]  # top-level key -> line in the file (1-based)
-    body: str
-    body_line: int
 
 
 def split_document(text: str) -> tuple[str, int, str, int]:
@@ -70,7 +60,7 @@ def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
 
 
 def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
-    stack: list[list] = []  # frames: [container, pending_key_or_None, key_line]
+    stack: list[list] = []  # frames: [container, pending key or None, key line, dotted path]
     root = None
     lines: dict[str, int] = {}
     documents = 0
@@ -87,7 +77,7 @@ def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
             if len(stack) >= MAX_DEPTH:
                 raise FrontMatterError(line, f"YAML nested deeper than {MAX_DEPTH} levels")
             container = {} if isinstance(event, yaml.MappingStartEvent) else []
-            stack.append([container, None, line])
+            stack.append([container, None, line, _path(stack)])
             continue
         if isinstance(event, yaml.ScalarEvent):
             value = None if event.implicit[0] and event.value in _NULLS else event.value
@@ -120,7 +110,16 @@ def _place(stack: list[list], value, line: int, lines: dict[str, int], root):
         return root
     key = frame[1]
     container[key] = value
-    if len(stack) == 1:
-        lines[key] = frame[2]
+    lines.setdefault(frame[3] + key, frame[2])
     frame[1] = None
     return root
+
+
+def _path(stack: list[list]) -> str:
+    """The dotted path of a container about to be pushed: 'site.author.' for site: author: ..."""
+    if not stack:
+        return ""
+    parent = stack[-1]
+    if isinstance(parent[0], dict) and parent[1] is not None:
+        return f"{parent[3]}{parent[1]}."
+    return parent[3]

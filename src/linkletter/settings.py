@@ -66,8 +66,17 @@ class Reader:
         return values
 
     def problem(self, field: str, message: str, hint: str | None = None) -> None:
-        top = field.split(".")[0]
-        self.problems.append(Problem(self.path, self.lines.get(top), field or None, message, hint))
+        """A problem at `field`'s line, or its nearest enclosing section's if it has none."""
+        parts = field.split(".")
+        line = next(
+            (
+                self.lines[".".join(parts[:n])]
+                for n in range(len(parts), 0, -1)
+                if ".".join(parts[:n]) in self.lines
+            ),
+            None,
+        )
+        self.problems.append(Problem(self.path, line, field or None, message, hint))
 
 
 def text(raw) -> str:
