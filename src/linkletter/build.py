@@ -75,13 +75,26 @@ def archive_pages(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]
 
 
 def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) -> None:
+    """Write every changed file; stop at the first that cannot be written (a full disk or a
+    read-only folder fails them all alike). Files already replaced stay complete."""
     remove_stale_temporaries(config.build.output_dir)
-    for relpath, data in sorted(files.items()):
+    pending = sorted(files.items())
+    for index, (relpath, data) in enumerate(pending):
         try:
             status = write_if_changed(config.build.output_dir, relpath, data)
         except OutputError as exc:
             result.problems.extend(exc.problems)
-            continue
+            left = len(pending) - index
+            result.problems.append(
+                Problem(
+                    config.build.output_dir.name,
+                    None,
+                    None,
+                    f"{left} file(s) were not written; the ones already in place are complete",
+                    "fix the cause and build again",
+                )
+            )
+            return
         (result.unchanged if status == UNCHANGED else result.written).append(relpath)
 
 

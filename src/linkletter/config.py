@@ -99,7 +99,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     smtp = _smtp(reader, top["smtp"])
     schedule = ScheduleSpec(**reader.section(top["schedule"], SCHEDULE, "schedule."))
     if reader.problems:
-        raise ConfigError(reader.problems)
+        raise ConfigError(sorted(reader.problems, key=lambda p: p.line or 0))
     feeds, problems = load_feed_specs(build.feeds_dir, root, build.feed_limit)
     if problems:
         raise ConfigError(problems)

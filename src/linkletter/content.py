@@ -141,7 +141,7 @@ def read_text(path: Path, relpath: str) -> tuple[str, int]:
                         relpath,
                         None,
                         None,
-                        f"is {size / 1e6:.1f} MB; a bookmark file may be at most {MAX_FILE_BYTES // 1024} KB",
+                        f"is {size / 2**20:.1f} MiB; a bookmark file may be at most {MAX_FILE_BYTES // 2**20} MiB",
                         "keep long notes elsewhere and link to them",
                     )
                 ]

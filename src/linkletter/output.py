@@ -37,12 +37,12 @@ def write_if_changed(root: Path, relpath: str, data: bytes) -> str:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise _output_error(target, exc) from None
+        raise _output_error(f"{root.name}/{relpath}", exc) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, data)
     except OSError as exc:
-        raise _output_error(target, exc) from None
+        raise _output_error(f"{root.name}/{relpath}", exc) from None
     return WRITTEN
 
 
@@ -88,10 +88,10 @@ def remove_stale_temporaries(root: Path) -> None:
             pass
 
 
-def _output_error(path: Path, exc: OSError) -> OutputError:
+def _output_error(shown: str, exc: OSError) -> OutputError:
     return OutputError(
         Problem(
-            str(path),
+            shown,
             None,
             None,
             f"cannot write: {exc.strerror or exc}",
