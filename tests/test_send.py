@@ -84,6 +84,7 @@ def test_happy_path_delivers_one_complete_message_to_each_recipient(project, ser
     assert outcome.message == "issue 1 (2024-05-13): sent 3, 0 already had it, 0 failed, 0 deferred"
     assert sorted(server.mailbox.recipients().items()) == [(r, 1) for r in sorted(RECIPIENTS)]
     problems = [str(p) for p in outcome.problems if p.severity != "warning"]
+    assert len(outcome.problems) == len(set(outcome.problems)), "each problem is reported once"
     assert "recipients.csv:7: 'not-an-address' is not an email address; skipped" in problems
     raw = dict(server.mailbox.received)["alice@example.org"]
     assert b"\n" not in raw.replace(b"\r\n", b""), "CRLF on the wire"

@@ -36,9 +36,12 @@ def load_site(config: Config, now: datetime) -> tuple[list[Bookmark], list[Probl
     return load_bookmarks(config.build.content_dir, config.root, config.site, now)
 
 
-def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult:
-    """Read content, plan every feed, and (unless write is False) write them into dist/."""
-    bookmarks, problems = load_site(config, now)
+def build_site(
+    config: Config, now: datetime, write: bool = True, loaded: list[Bookmark] | None = None
+) -> BuildResult:
+    """Read content (unless `loaded` gives the bookmarks, whose problems the caller reported),
+    plan every feed, and (unless write is False) write them into dist/."""
+    bookmarks, problems = (loaded, []) if loaded is not None else load_site(config, now)
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     held_back = len(bookmarks) - len(select_published(bookmarks, now))

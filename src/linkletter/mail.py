@@ -25,7 +25,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
-from .model import UNSUBSCRIBE_PLACEHOLDER, Digest, DigestSpec, Recipient, SmtpSpec
+from .model import UNSUBSCRIBE_PLACEHOLDER, Digest, DigestSpec, Issue, Recipient, SmtpSpec
 
 POLICY = SMTP_POLICY.clone(max_line_length=998)
 
@@ -89,6 +89,24 @@ def build_message(
     )
     message.set_boundary("==linkletter-" + hashlib.sha256(message["Message-ID"].encode()).hexdigest()[:32])
     return message
+
+
+def transfer_encoding(content: str) -> str:
+    """quoted-printable for mostly-ASCII text (readable, small); base64 when non-ASCII bytes are
+    many, since quoted-printable triples each of them."""
+    data = content.encode("utf-8")
+    non_ascii = sum(byte > 127 for byte in data)
+    return "base64" if 2 * non_ascii > len(data) // 3 else "quoted-printable"
+
+
+def message_size(spec: DigestSpec, html_part: str, text_part: str) -> int:
+    """The size of a digest message as sent, for a long recipient address and unsubscribe URL."""
+    probe = Digest(Issue(0, "0000-00-00", None, None, ()), "s" * 120, "", html_part, text_part, "", "")
+    recipient = Recipient("r" * 64 + "@" + "d" * 60 + ".example", "N" * 40)
+    unsubscribe = Unsubscribe(
+        spec.unsubscribe_url or "https://example.org/u?e={email}", spec.unsubscribe_mailto, "secret"
+    )
+    return len(message_bytes(build_message(probe, spec, recipient, unsubscribe, datetime(2000, 1, 1))))
 
 
 def message_bytes(message: EmailMessage) -> bytes:

@@ -25,6 +25,7 @@ from .mail import (
     Unsubscribe,
     build_message,
     message_bytes,
+    message_size,
 )
 from .model import Bookmark, Config, Digest, Issue, Recipient
 from .pages import Templates, render_archive
@@ -78,7 +79,15 @@ def links_for(config: Config, slug: str) -> Links:
 
 
 def render_issue(config: Config, templates: Templates, issue: Issue) -> Digest:
-    return render_digest(templates, config.site, config.digest, issue, links_for(config, issue.slug))
+    """The issue's digest, its email capped so the whole message as sent fits Gmail's limit."""
+    return render_digest(
+        templates,
+        config.site,
+        config.digest,
+        issue,
+        links_for(config, issue.slug),
+        measure=lambda html, text: message_size(config.digest, html, text),
+    )
 
 
 def digest_pages(

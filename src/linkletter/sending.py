@@ -71,7 +71,7 @@ def preview_digest(config: Config, now: datetime, publish: bool = False, out: Pa
         f"preview in {folder}"
     )
     if publish:
-        problems += build_site(config, now).problems
+        problems += build_site(config, now, loaded=bookmarks).problems
         text += f"; published {digest.web_url}"
     return Outcome(text, problems)
 
@@ -105,7 +105,7 @@ def send_current(
             return Outcome(_nothing_new(issue), problems)
         if real:
             issue = record_issue(ledger, issue, now)
-            problems += build_site(config, now).problems
+            problems += build_site(config, now, loaded=bookmarks).problems
         digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
         transport = _transport(config, options, issue.slug, real)
         pacing = Pacing(
