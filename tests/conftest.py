@@ -45,6 +45,7 @@ def corpus_project(tmp_path) -> Path:
     shutil.copytree(FIXTURES / "site", target, ignore=shutil.ignore_patterns("content", "feeds"))
     shutil.copytree(FIXTURES / "corpus", target / "content")
     shutil.copytree(REPO / "templates", target / "templates")
+    (target / "recipients.csv").write_text("email,name\nreader@example.org,A Reader\n")
     return target
 
 

@@ -75,8 +75,8 @@ def test_symlinked_bookmark_inside_content_is_read(project, run):
     target = project / "content/2024/old.md"
     (project / "content/alias.md").symlink_to(target)
     code, out, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
-    assert code == 0
-    assert "note: link: the same link as content/2024/old.md" in err or "alias.md" in err
+    assert "content/alias.md: note: link: the same link as content/2024/old.md; merged into one item" in err
+    assert "symbolic link" not in err
 
 
 def test_category_traversal_stays_inside_dist(project, run):
@@ -416,3 +416,13 @@ def test_every_row_names_an_existing_test():
         if name:
             functions = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
             assert name in functions, row.test
+
+
+def test_check_reports_templates_and_recipients_without_writing(project, run):
+    template = project / "templates/archive.html.j2"
+    template.write_text(template.read_text().replace("{%- endfor %}", "", 1))
+    code, out, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 1
+    assert "templates/archive.html.j2:" in err and "syntax error: Unexpected end of template" in err
+    assert "recipients.csv:7: 'not-an-address' is not an email address; skipped" in err
+    assert not (project / "dist").exists()

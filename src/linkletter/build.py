@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .content import load_bookmarks
-from .errors import OutputError, Problem
+from .errors import OutputError, Problem, shown_path
 from .feeds import FeedPlan, build_feed_files, feed_paths, public_url
 from .ledger import Ledger
 from .model import Bookmark, Category, Config, FeedSpec
 from .newsletter import digest_pages, links_for
 from .output import UNCHANGED, remove_stale_temporaries, write_if_changed
 from .pages import Templates, render_index
+from .recipients import load_recipients
 from .select import select_categories, select_for_feed, select_published
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -61,6 +62,16 @@ def build_site(
         files.update(archive)
         files["index.html"] = index_page(config, result.feeds, bool(archive)).encode()
         write_files(config, result, files)
+    return result
+
+
+def check_site(config: Config, now: datetime) -> BuildResult:
+    """Everything `build` would do, without writing; plus the templates and the recipients file."""
+    result = build_site(config, now, write=False)
+    result.problems += Templates(config.build.templates_dir, config.root).check()
+    recipients = config.digest.recipients
+    if recipients is not None:
+        result.problems += load_recipients(recipients, shown_path(recipients, config.root))[1]
     return result
 
 

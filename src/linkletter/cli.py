@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from . import newsletter, sending
-from .build import BuildResult, build_site
+from .build import BuildResult, build_site, check_site
 from .config import load_config
 from .digest import configure_css_logging
 from .errors import Problem, UserError
@@ -137,7 +137,7 @@ def run_build(args) -> int:
 
 def run_check(args) -> int:
     config, now = load(args)
-    result = build_site(config, now, write=False)
+    result = check_site(config, now)
     print_problems(result.problems, notes=True)
     errors = sum(p.is_error for p in result.problems)
     warnings = sum(p.severity == "warning" for p in result.problems)

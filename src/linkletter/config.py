@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import settings as s
 from .categories import category_key
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, shown_path
 from .frontmatter import FrontMatterError, parse_mapping
 from .markup import clean_text
 from .model import (
@@ -107,7 +107,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
 
 
 def read_settings(path: Path, root: Path) -> tuple[dict, dict[str, int], str]:
-    rel = _relative(path, root)
+    rel = shown_path(path, root)
     try:
         raw = path.read_bytes()[: MAX_SETTINGS_BYTES + 1]
     except FileNotFoundError:
@@ -232,7 +232,7 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         if path.name.startswith((".", "_")) or path.suffix not in (".yaml", ".yml"):
             continue
         slug = path.stem
-        rel = _relative(path, root)
+        rel = shown_path(path, root)
         if not _FEED_SLUG.fullmatch(slug):
             problems.append(
                 Problem(
@@ -280,10 +280,3 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
             )
         )
     return specs, problems
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import categories as cats
-from .errors import Problem
+from .errors import Problem, shown_path
 from .fields import FieldError, parse_fields
 from .frontmatter import FrontMatterError, parse_mapping, split_document
 from .markup import clean_text
@@ -47,7 +47,7 @@ def load_bookmarks(content_dir: Path, root: Path, site: Site, now) -> tuple[list
             problems.append(problem)
             continue
         try:
-            result = load_bookmark(path, _relative(path, root), site, now)
+            result = load_bookmark(path, shown_path(path, root), site, now)
         except FileError as exc:
             problems.extend(exc.problems)
             continue
@@ -75,7 +75,7 @@ def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, P
                     yield (
                         path,
                         Problem(
-                            _relative(path, root),
+                            shown_path(path, root),
                             None,
                             None,
                             "is a symbolic link to a file outside the content folder; skipped",
@@ -216,10 +216,3 @@ def _resolve(catalog, names) -> tuple:
 
 def _problem(relpath: str, lines: dict[str, int], error, severity: str = "error") -> Problem:
     return Problem(relpath, lines.get(error.field), error.field, error.message, error.hint, severity)
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

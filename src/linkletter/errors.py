@@ -7,6 +7,7 @@ Library code collects problems; only the CLI prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -65,3 +66,13 @@ class SendError(UserError):
 
 def errors_in(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.is_error]
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """`path` as messages show it: relative to the project folder when inside it."""
+    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()

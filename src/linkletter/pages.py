@@ -53,6 +53,18 @@ class Templates:
                 )
             ) from None
 
+    def check(self) -> list[Problem]:
+        """A problem for every template that does not compile."""
+        problems = []
+        for path in sorted(self.folder.glob("*.j2")):
+            try:
+                self.env.get_template(path.name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(
+                    Problem(self._rel(path.name), exc.lineno, None, f"syntax error: {exc.message}")
+                )
+        return problems
+
     def read(self, name: str) -> str:
         try:
             return self.env.loader.get_source(self.env, name)[0]

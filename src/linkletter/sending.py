@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .build import build_site, ledger_path, load_site
-from .errors import ConfigError, Problem, SendError
+from .errors import ConfigError, Problem, SendError, shown_path
 from .ledger import Ledger
 from .mail import OutboxTransport, SmtpTransport, Unsubscribe, build_message, message_bytes
 from .model import Config, Recipient
@@ -191,7 +191,7 @@ def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], 
                 "name the file that lists the recipients",
             )
         )
-    return load_recipients(path, _relative(path, config.root))
+    return load_recipients(path, shown_path(path, config.root))
 
 
 def load_recipients_text(address: str) -> tuple[list[Recipient], list[Problem]]:
@@ -235,11 +235,4 @@ def _nothing_new(issue) -> str:
 
 
 def _config_name(config: Config) -> str:
-    return _relative(config.path, config.root) if config.path else "linkletter.yaml"
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return shown_path(config.path, config.root) if config.path else "linkletter.yaml"
