@@ -144,15 +144,17 @@ def test_category_order_is_configurable(project, run):
     assert names[:2] == ["Machine Learning", "Arabic"]
 
 
-@pytest.mark.parametrize("words", ["A long bookmark title ", "日本語のとても長いタイトル🎉 ", "Ærø & «quotes» "])
+@pytest.mark.parametrize(
+    "words", ["A long bookmark title ", "日本語のとても長いタイトル🎉 ", "Ærø & «quotes» "]
+)
 def test_email_stays_under_gmail_clipping_for_any_number_of_bookmarks(project, run, words):
     big = project / "content/big"
     big.mkdir()
     for i in range(1500):
         (big / f"b{i}.md").write_text(
-            f"---\ntitle: \"{words * 20}{i}\"\nlink: https://big.example.org/{i}\n"
+            f'---\ntitle: "{words * 20}{i}"\nlink: https://big.example.org/{i}\n'
             f"date: 2024-05-{8 + i % 4:02d}T10:{i % 60:02d}:00Z\ncategories: [c{i % 40}]\n"
-            f"description: \"{words * 30}\"\nfeaturedImage: https://img.example.org/{i}.jpg\n---\n",
+            f'description: "{words * 30}"\nfeaturedImage: https://img.example.org/{i}.jpg\n---\n',
             encoding="utf-8",
         )
     out, stdout, _ = preview(run, project)
@@ -161,7 +163,9 @@ def test_email_stays_under_gmail_clipping_for_any_number_of_bookmarks(project, r
     assert len(message) < 100 * 1024, "the whole message as sent stays under Gmail's ~102 KB"
     parsed = message_from_bytes(message, policy=default)
     html = parsed.get_body(("html",)).get_content()
-    shown = len(html5lib.parse(html, treebuilder="lxml", namespaceHTMLElements=False).xpath("//td[@class='item']"))
+    shown = len(
+        html5lib.parse(html, treebuilder="lxml", namespaceHTMLElements=False).xpath("//td[@class='item']")
+    )
     assert 5 <= shown <= 40
     assert "more in c" in html, "what the email leaves out is linked"
     web = html_tree((out / "web.html").read_text(encoding="utf-8"))
