@@ -216,6 +216,25 @@ CONTENT_CASES: list[ContentCase] = [
         rejected=False,
     ),
     ContentCase(
+        "title-entity-markup",
+        "entity-encoded tags (`&lt;b&gt;`, `&amp;lt;i&amp;gt;`), broken tags (`<<b>b>`), entity-like text",
+        "accepted as text: tags dropped and entities decoded until stable, what still reads as markup "
+        "defused (`AT&Tau` becomes `AT& Tau`), so no feed reader or validator sees HTML in it",
+        (),
+        ("title-entity-markup.md",),
+        exit_code=0,
+        rejected=False,
+    ),
+    ContentCase(
+        "title-encoded-word",
+        "a title that looks like an RFC 2047 encoded word hiding a `Bcc:` header",
+        "accepted as text; in the email's Subject the `=?` is split so no header can be injected",
+        (),
+        ("title-encoded-word.md",),
+        exit_code=0,
+        rejected=False,
+    ),
+    ContentCase(
         "image-data-url",
         "a `data:` URL as featuredImage",
         "accepted without the image, with a warning",
@@ -276,6 +295,16 @@ CONTENT_CASES: list[ContentCase] = [
             "(encode spaces as %20)",
         ),
         ("link-spaces.md",),
+    ),
+    ContentCase(
+        "link-ipv6",
+        "a link to an IPv6 address",
+        "file left out: the W3C validator refuses `[` `]` in URLs",
+        (
+            "content/bad/link-ipv6.md:3: link: links to IPv6 addresses ([2001:db8::1]) cannot appear in feeds "
+            "(the W3C feed validator refuses '[' and ']' in URLs; link to a host name)",
+        ),
+        ("link-ipv6.md",),
     ),
     ContentCase(
         "link-missing",
@@ -541,6 +570,12 @@ ROWS: list[Row] = [
         "a symbolic link inside dist/ that points outside",
         "refused: nothing is written through it",
         "test_hostile.py::test_no_write_through_a_symlink_out_of_dist",
+    ),
+    Row(
+        "output safety",
+        "encoded words (`=?utf-8?q?...=0D=0ABcc:...?=`) in a title and a recipient's name",
+        "no header injected: `=?` is split by an invisible word joiner",
+        "test_hostile.py::test_an_encoded_word_cannot_inject_email_headers",
     ),
     Row(
         "output safety",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG, REPO, TESTS
+from feedcheck import check_feed
 from hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 from linkletter import output as output_module
 from linkletter.build import build_site
@@ -67,8 +68,10 @@ def test_content_case(project, run, clean_dist, case):
         for relpath in clean_dist:
             if relpath not in ("index.html", "feeds/everything.rss.xml", "feeds/everything.atom.xml"):
                 assert relpath in produced, relpath
-    for relpath in produced:
+    for relpath, data in produced.items():
         assert (project / "dist" / relpath).resolve().is_relative_to((project / "dist").resolve())
+        if relpath.endswith(".xml"):
+            assert check_feed(data, f"https://links.example.org/sub/{relpath}", FIXED_NOW) == [], relpath
 
 
 def test_symlinked_bookmark_inside_content_is_read(project, run):
@@ -116,6 +119,24 @@ def test_hostile_text_never_reaches_any_output(project, run):
     assert "<title>Scripted title</title>" in atom
     assert "A description with tags" in atom
     assert "a fine link" in atom and "https://ok.example/page" in atom
+
+
+def test_an_encoded_word_cannot_inject_email_headers(project, run):
+    shutil.copy(BAD / "title-encoded-word.md", project / "content/")
+    recipients = project / "recipients.csv"
+    recipients.write_text('email,name\nmallory@example.org,"=?utf-8?q?M=0D=0ABcc:_evil2@example.org?="\n')
+    code, _, err = run("send", "-C", project, "--now", FIXED_NOW_ARG, "--dry-run")
+    assert code == 0, err
+    from email import message_from_bytes
+    from email.policy import default
+
+    raw = next((project / ".linkletter/outbox/2024-05-13").glob("*.eml")).read_bytes()
+    message = message_from_bytes(raw, policy=default)
+    assert "Bcc" not in message and b"\nBcc:" not in raw
+    assert (
+        message["Subject"] == "Fixture Weekly #1: =\u2060?utf-8?q?a=0D=0ABcc:_evil@example.org?= and 6 more"
+    )
+    assert message["To"].addresses[0].addr_spec == "mallory@example.org"
 
 
 # --- configuration -------------------------------------------------------------------------

@@ -27,8 +27,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _FEED_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 SITE = {
-    "title": s.Key(s.text, required=True),
-    "description": s.Key(s.text, ""),
+    "title": s.Key(s.display_text, required=True),
+    "description": s.Key(s.display_text, ""),
     "base_url": s.Key(s.base_url, required=True),
     "home_url": s.Key(s.web_url, ""),
     "author": s.Key(s.mapping, required=True),
@@ -36,7 +36,7 @@ SITE = {
     "timezone": s.Key(s.timezone, None),
     "id_namespace": s.Key(s.text, ""),
 }
-AUTHOR = {"name": s.Key(s.text, required=True), "email": s.Key(s.email, None)}
+AUTHOR = {"name": s.Key(s.display_text, required=True), "email": s.Key(s.email, None)}
 BUILD = {
     "content": s.Key(s.text, "content"),
     "feeds": s.Key(s.text, "feeds"),
@@ -47,7 +47,7 @@ BUILD = {
     "feed_limit": s.Key(s.integer(1, 10_000), 50),
 }
 DIGEST = {
-    "title": s.Key(s.text, ""),
+    "title": s.Key(s.display_text, ""),
     "from": s.Key(s.mailbox, ""),
     "reply_to": s.Key(s.mailbox, None),
     "recipients": s.Key(s.text, None),
@@ -78,8 +78,8 @@ SMTP = {
 SCHEDULE = {"rebuild_minutes": s.Key(s.integer(1, 7 * 24 * 60), 30)}
 TOP = {name: s.Key(s.mapping, {}) for name in ("site", "build", "digest", "smtp", "schedule")}
 FEED = {
-    "title": s.Key(s.text, required=True),
-    "description": s.Key(s.text, ""),
+    "title": s.Key(s.display_text, required=True),
+    "description": s.Key(s.display_text, ""),
     "categories": s.Key(s.text_list, None),
     "exclude": s.Key(s.text_list, ()),
     "limit": s.Key(s.integer(1, 10_000), None),

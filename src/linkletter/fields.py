@@ -87,7 +87,7 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     out.title = shorten(title, MAX_TITLE) if is_real_title(title) else fallback_title(out.link)
     out.description = description or first_paragraph(body)
     out.description_in_body = _starts_with(plain_text(out.body_html), out.description)
-    out.brand = brand or urlsplit(out.link).hostname.removeprefix("www.")
+    out.brand = brand or (urlsplit(out.link).hostname or "").removeprefix("www.")
     out.slug = _SLUG.sub("-", (slug or default_slug).lower()).strip("-")[:80] or "bookmark"
     out.image = parse_image(data.get("featuredImage"), now, out.warnings)
     return out

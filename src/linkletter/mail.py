@@ -65,13 +65,14 @@ def build_message(
     url = unsubscribe_url(unsubscribe, recipient, digest.issue.slug)
     domain = sender_domain(spec.sender)
     message = EmailMessage(policy=POLICY)
-    message["From"] = spec.sender
-    message["To"] = formataddr((recipient.name, recipient.address)) if recipient.name else recipient.address
-    message["Subject"] = digest.subject
+    message["From"] = header_text(spec.sender)
+    name = header_text(recipient.name)
+    message["To"] = formataddr((name, recipient.address)) if name else recipient.address
+    message["Subject"] = header_text(digest.subject)
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id(digest.issue.slug, recipient, domain)
     if spec.reply_to:
-        message["Reply-To"] = spec.reply_to
+        message["Reply-To"] = header_text(spec.reply_to)
     message["List-Id"] = f"<{spec.path}.{domain}>"
     unsubscribe_targets = [f"<{url}>"] + (
         [f"<mailto:{unsubscribe.mailto}?subject=unsubscribe>"] if unsubscribe.mailto else []
@@ -89,6 +90,13 @@ def build_message(
     )
     message.set_boundary("==linkletter-" + hashlib.sha256(message["Message-ID"].encode()).hexdigest()[:32])
     return message
+
+
+def header_text(value: str) -> str:
+    """Text that is safe as a header value: one line, and no `=?` that the email package would
+    decode as an RFC 2047 encoded word (which could smuggle in a line break and a new header,
+    e.g. a bookmark title `=?utf-8?q?x=0D=0ABcc:_someone?=`). An invisible word joiner splits it."""
+    return " ".join(value.split()).replace("=?", "=\u2060?")
 
 
 def transfer_encoding(content: str) -> str:

@@ -7,6 +7,7 @@ HTML is sanitised by nh3 (ammonia) with an allowlist, and only absolute http(s) 
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -45,10 +46,32 @@ def clean_text(value: str) -> str:
 
 
 def plain_text(value: str) -> str:
-    """Text from something that may hold tags and entities: tags dropped, entities decoded,
-    whitespace collapsed. A title is text, not HTML."""
-    text = html.unescape(_to_text.clean(clean_text(value)))
-    return _SPACES.sub(" ", clean_text(text)).strip()
+    """Text from something that may hold tags and entities: tags dropped and entities decoded
+    until neither changes anything (`&lt;b&gt;` is a tag too), whitespace collapsed, and what
+    would still read as markup defused (`<a` becomes `< a`, `&copy` `& copy`). A title is text,
+    not HTML; feed readers and the W3C validator must not see HTML in it."""
+    text = clean_text(value)
+    for _ in range(5):
+        decoded = clean_text(html.unescape(_to_text.clean(text)))
+        if decoded == text:
+            break
+        text = decoded
+    return _SPACES.sub(" ", _defuse(text)).strip()
+
+
+_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_LIKE = re.compile(r"&(#[xX0-9]|[A-Za-z][A-Za-z0-9]*)")
+_ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
+
+
+def _defuse(text: str) -> str:
+    text = _MARKUP_START.sub("< ", text)
+    return _ENTITY_LIKE.sub(
+        lambda m: (
+            f"& {m.group(1)}" if m.group(1).startswith("#") or m.group(1) in _ENTITY_NAMES else m.group(0)
+        ),
+        text,
+    )
 
 
 def is_web_url(url: str) -> bool:

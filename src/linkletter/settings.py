@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import Problem
+from .markup import plain_text
 from .urls import LinkError, parse_web_url
 
 
@@ -83,6 +84,11 @@ def text(raw) -> str:
     if not isinstance(raw, str):
         raise SettingError(f"must be text, got {_kind(raw)}", "quote the value")
     return raw.strip()
+
+
+def display_text(raw) -> str:
+    """Text shown in feeds and email (titles, names): as plain as a bookmark's title."""
+    return plain_text(text(raw))
 
 
 def text_list(raw) -> tuple[str, ...]:

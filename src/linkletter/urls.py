@@ -62,9 +62,15 @@ def parse_web_url(value: object) -> str:
 
 
 def _ascii_host(host: str) -> str:
+    """The host as it goes into a URI: lower case, IDNA-encoded; IPv6 literals are refused."""
     host = host.lower().rstrip(".")
+    if ":" in host:
+        raise LinkError(
+            f"links to IPv6 addresses ([{host}]) cannot appear in feeds",
+            "the W3C feed validator refuses '[' and ']' in URLs; link to a host name",
+        )
     if host.isascii():
-        if not re.fullmatch(r"[a-z0-9._\-\[\]:]+", host):
+        if not re.fullmatch(r"[a-z0-9._\-]+", host):
             raise LinkError(f"the host name {host!r} has characters a host name cannot have")
         return host
     try:
