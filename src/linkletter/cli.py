@@ -41,6 +41,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linkletter", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_options()
+    for name, handler, help_text in [
+        ("build", run_build, "write the feeds into dist/"),
+        ("check", run_check, "check settings, content, templates and recipients; write nothing"),
+        ("digest", run_digest, "render this week's digest (a preview)"),
+        ("send", run_send, "mail the current issue to every recipient"),
+        ("run", run_scheduler, "keep running: rebuild feeds regularly and send the digest weekly"),
+    ]:
+        command = commands.add_parser(name, parents=[common], help=help_text)
+        command.set_defaults(handler=handler)
+        if name == "digest":
+            _digest_options(command)
+        elif name == "send":
+            _send_options(command)
+    return parser
+
+
+def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "-C",
@@ -49,22 +69,15 @@ def make_parser() -> argparse.ArgumentParser:
         default=Path("."),
         help="the project folder (default: the current folder)",
     )
+    common.add_argument("--config", type=Path, help="the settings file (default: PROJECT/linkletter.yaml)")
     common.add_argument(
-        "--config", type=Path, default=None, help="the settings file (default: PROJECT/linkletter.yaml)"
-    )
-    common.add_argument(
-        "--now",
-        default=None,
-        help="pretend it is this moment (ISO 8601), for previews and reproducible builds",
+        "--now", help="pretend it is this moment (ISO 8601), for previews and reproducible builds"
     )
     common.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser = argparse.ArgumentParser(prog="linkletter", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build = commands.add_parser("build", parents=[common], help="write the feeds into dist/")
-    build.set_defaults(handler=run_build)
-    check = commands.add_parser("check", parents=[common], help="check settings and content; write nothing")
-    check.set_defaults(handler=run_check)
-    digest = commands.add_parser("digest", parents=[common], help="render this week's digest (a preview)")
+    return common
+
+
+def _digest_options(digest: argparse.ArgumentParser) -> None:
     digest.add_argument("--date", help="preview the issue sent on or before this day (YYYY-MM-DD)")
     digest.add_argument(
         "--publish",
@@ -74,8 +87,9 @@ def make_parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--out", type=Path, help="where to write the preview (default: .linkletter/preview/ISSUE)"
     )
-    digest.set_defaults(handler=run_digest)
-    send = commands.add_parser("send", parents=[common], help="mail the current issue to every recipient")
+
+
+def _send_options(send: argparse.ArgumentParser) -> None:
     send.add_argument("--date", help="send the issue due on or before this day (YYYY-MM-DD)")
     send.add_argument(
         "--dry-run", action="store_true", help="write .eml files into an outbox instead of sending"
@@ -89,12 +103,6 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send even if digest.deadline_hours have passed since the send time",
     )
-    send.set_defaults(handler=run_send)
-    run = commands.add_parser(
-        "run", parents=[common], help="keep running: rebuild feeds regularly and send the digest weekly"
-    )
-    run.set_defaults(handler=run_scheduler)
-    return parser
 
 
 def load(args) -> tuple[Config, datetime]:

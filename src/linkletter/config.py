@@ -231,8 +231,7 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
     for path in sorted(feeds_dir.iterdir()):
         if path.name.startswith((".", "_")) or path.suffix not in (".yaml", ".yml"):
             continue
-        slug = path.stem
-        rel = shown_path(path, root)
+        slug, rel = path.stem, shown_path(path, root)
         if not _FEED_SLUG.fullmatch(slug):
             problems.append(
                 Problem(
@@ -243,8 +242,7 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
                     "use lower-case letters, digits, - and _ (e.g. python.yaml)",
                 )
             )
-            continue
-        if slug in seen:
+        elif slug in seen:
             problems.append(
                 Problem(
                     rel,
@@ -254,29 +252,32 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
                     "rename one of the files",
                 )
             )
-            continue
-        seen[slug] = rel
-        try:
-            data, lines, _ = read_settings(path, root)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            continue
-        reader = s.Reader(rel, lines)
-        v = reader.section(data, FEED)
-        problems.extend(reader.problems)
-        categories = v["categories"]
-        wanted = None if categories is None or [c.lower() for c in categories] == ["all"] else categories
-        specs.append(
-            FeedSpec(
-                slug=slug,
-                folder="feeds",
-                title=v["title"] or slug,
-                description=v["description"],
-                categories=None if wanted is None else tuple(category_key(c) for c in wanted),
-                exclude=tuple(category_key(c) for c in v["exclude"]),
-                limit=v["limit"] or default_limit,
-                max_age_days=v["max_age_days"],
-                source=rel,
-            )
-        )
+        else:
+            seen[slug] = rel
+            spec, more = load_feed_spec(path, root, default_limit)
+            problems += more
+            specs += [spec] if spec else []
     return specs, problems
+
+
+def load_feed_spec(path: Path, root: Path, default_limit: int) -> tuple[FeedSpec | None, list[Problem]]:
+    try:
+        data, lines, rel = read_settings(path, root)
+    except ConfigError as exc:
+        return None, exc.problems
+    reader = s.Reader(rel, lines)
+    v = reader.section(data, FEED)
+    categories = v["categories"]
+    everything = categories is None or [c.lower() for c in categories] == ["all"]
+    spec = FeedSpec(
+        slug=path.stem,
+        folder="feeds",
+        title=v["title"] or path.stem,
+        description=v["description"],
+        categories=None if everything else tuple(category_key(c) for c in categories),
+        exclude=tuple(category_key(c) for c in v["exclude"]),
+        limit=v["limit"] or default_limit,
+        max_age_days=v["max_age_days"],
+        source=rel,
+    )
+    return spec, reader.problems

@@ -13,7 +13,7 @@ from .build import build_site, ledger_path, load_site
 from .errors import ConfigError, Problem, SendError, shown_path
 from .ledger import Ledger
 from .mail import OutboxTransport, SmtpTransport, Unsubscribe, build_message, message_bytes
-from .model import Config, Recipient
+from .model import Config, Digest, Recipient
 from .newsletter import Pacing, SendReport, plan_issue, render_issue, send_digest, slot_for
 from .newsletter import publish as record_issue
 from .pages import Templates
@@ -44,36 +44,37 @@ def preview_digest(config: Config, now: datetime, publish: bool = False, out: Pa
     """Render the issue due at `now` into a preview folder; with `publish`, also record it and
     write its pages into dist/."""
     bookmarks, problems = load_site(config, now)
-    slot = slot_for(config, now)
     with _ledger(config, create=publish) as ledger:
-        issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot, now)
-        if not issue.bookmarks:
-            return Outcome(_nothing_new(issue), problems)
-        if publish:
-            issue = record_issue(ledger, issue, now)
+        issue, published = _due_issue(config, now, bookmarks, ledger, publish)
+    if not issue.bookmarks:
+        return Outcome(_nothing_new(issue), problems)
     digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
     folder = out or config.build.state_dir / "preview" / issue.slug
-    unsubscribe = Unsubscribe(
-        config.digest.unsubscribe_url or "https://example.org/unsubscribe",
-        config.digest.unsubscribe_mailto,
-        "preview",
+    message = write_preview(config, digest, folder, now)
+    text = (
+        f"issue {issue.number} ({issue.slug}): {plural(len(issue.bookmarks), 'link')}; "
+        f"subject: {digest.subject}; message {len(message) / 1024:.1f} KB as sent (Gmail clips at 102 KB); "
+        f"preview in {folder}"
     )
-    message = build_message(digest, config.digest, PREVIEW_RECIPIENT, unsubscribe, now)
+    if publish:
+        text += f"; published {digest.web_url}"
+    return Outcome(text, problems + published)
+
+
+def write_preview(config: Config, digest: Digest, folder: Path, now: datetime) -> bytes:
+    """email.html, email.txt, message.eml (for a sample recipient) and web.html in `folder`."""
+    spec = config.digest
+    unsubscribe = Unsubscribe(
+        spec.unsubscribe_url or "https://example.org/unsubscribe", spec.unsubscribe_mailto, "preview"
+    )
+    message = build_message(digest, spec, PREVIEW_RECIPIENT, unsubscribe, now)
+    data = message_bytes(message)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "email.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
     (folder / "email.txt").write_text(message.get_body(("plain",)).get_content(), encoding="utf-8")
     (folder / "web.html").write_text(digest.web_html, encoding="utf-8")
-    (folder / "message.eml").write_bytes(message_bytes(message))
-    size = len(digest.html.encode())
-    text = (
-        f"issue {issue.number} ({issue.slug}): {plural(len(issue.bookmarks), 'link')}; "
-        f"subject: {digest.subject}; email HTML {size / 1024:.1f} KB (Gmail clips at 102 KB); "
-        f"preview in {folder}"
-    )
-    if publish:
-        problems += build_site(config, now, loaded=bookmarks).problems
-        text += f"; published {digest.web_url}"
-    return Outcome(text, problems)
+    (folder / "message.eml").write_bytes(data)
+    return data
 
 
 def send_current(
@@ -88,49 +89,60 @@ def send_current(
     """Send the issue due at `now` (see the README for --dry-run, --to and deadlines)."""
     real = not (options.dry_run or options.to)
     slot = slot_for(config, now)
-    deadline = slot + timedelta(hours=config.digest.deadline_hours)
-    if real and not options.ignore_deadline and now > deadline:
+    if real and not options.ignore_deadline and now > slot + timedelta(hours=config.digest.deadline_hours):
         return Outcome(
             f"the issue due {slot:%Y-%m-%d %H:%M} UTC is past its deadline "
             f"(digest.deadline_hours: {config.digest.deadline_hours:g}); nothing sent"
         )
     unsubscribe, problems = _unsubscribe(config, options, real)
-    recipients, recipient_problems = _recipients(config, options)
-    problems += recipient_problems
+    recipients, more = _recipients(config, options)
     bookmarks, content_problems = load_site(config, now)
-    problems += content_problems
+    problems += more + content_problems
+    pacing = Pacing(
+        config.smtp.rate_per_second,
+        config.smtp.max_retries,
+        config.smtp.retry_base_seconds,
+        monotonic,
+        sleep,
+        clock_now,
+        should_stop,
+    )
     with _ledger(config, create=real) as ledger:
-        issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot, now)
+        issue, published = _due_issue(config, now, bookmarks, ledger, real)
         if not issue.bookmarks:
             return Outcome(_nothing_new(issue), problems)
-        if real:
-            issue = record_issue(ledger, issue, now)
-            problems += build_site(config, now, loaded=bookmarks).problems
         digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
         transport = _transport(config, options, issue.slug, real)
-        pacing = Pacing(
-            config.smtp.rate_per_second,
-            config.smtp.max_retries,
-            config.smtp.retry_base_seconds,
-            monotonic,
-            sleep,
-            clock_now,
-            should_stop,
-        )
         try:
             report = send_digest(
                 config, digest, recipients, unsubscribe, transport, ledger if real else None, pacing
             )
         finally:
             transport.close()
-    problems += [
-        Problem(address, None, None, f"not delivered: {detail}") for address, detail in report.failed
-    ]
-    problems += [
+    return Outcome(
+        _report_text(issue.number, report, options, transport),
+        problems + published + _report_problems(report),
+        report,
+    )
+
+
+def _due_issue(config: Config, now: datetime, bookmarks, ledger, publish: bool):
+    """(the issue due at `now`, problems from publishing it). Publishing records the issue and
+    rebuilds dist/ so its web page, the archive and the issue feed are there."""
+    issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot_for(config, now), now)
+    if not (publish and issue.bookmarks):
+        return issue, []
+    issue = record_issue(ledger, issue, now)
+    return issue, build_site(config, now, loaded=bookmarks).problems
+
+
+def _report_problems(report: SendReport) -> list[Problem]:
+    failed = [Problem(address, None, None, f"not delivered: {detail}") for address, detail in report.failed]
+    deferred = [
         Problem(address, None, None, f"deferred, run send again later: {detail}", severity="warning")
         for address, detail in report.deferred
     ]
-    return Outcome(_report_text(issue.number, report, options, transport), problems, report)
+    return failed + deferred
 
 
 def _ledger(config: Config, create: bool):
