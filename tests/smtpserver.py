@@ -32,6 +32,7 @@ class Mailbox:
         self.drop_data: set[int] = set()  # ordinals of DATA commands during which to hang up
         self.before_ack: Callable[[int, object], bool] | None = None  # return False: do not store
         self.on_mail: Callable[[int], None] | None = None
+        self.sender_reply: str | None = None  # e.g. "550 5.4.5 Daily sending quota exceeded"
         self.data_count = 0
         self.mail_count = 0
 
@@ -39,6 +40,8 @@ class Mailbox:
         self.mail_count += 1
         if self.on_mail:
             self.on_mail(self.mail_count)
+        if self.sender_reply:
+            return self.sender_reply
         envelope.mail_from = address
         return "250 OK"
 

@@ -285,3 +285,43 @@ def test_index_page_lists_every_feed_for_readers_and_people(project):
     assert sorted(tree.xpath("//li/a[text()='RSS']/@href")) == sorted(
         f"https://links.example.org/sub/{plan.path}.rss.xml" for plan in result.feeds
     )
+
+
+@pytest.mark.parametrize(
+    "title, shown",
+    [
+        ("101 Ways to Learn Rust", "101 Ways to Learn Rust"),
+        ("500 Miles", "500 Miles"),
+        ("404 Not Found", "news.example.org/item?id=42"),
+        ("503 Service Unavailable", "news.example.org/item?id=42"),
+        ("Just a moment...", "news.example.org/item?id=42"),
+    ],
+)
+def test_only_real_placeholder_titles_are_replaced(project, title, shown):
+    (project / "content/hn.md").write_text(
+        f"---\ntitle: {title}\nlink: https://news.example.org/item?id=42\ndate: 2024-05-10T10:00:00Z\n---\n"
+    )
+    by_link = {b.link: b for b in build(project).bookmarks}
+    assert by_link["https://news.example.org/item?id=42"].title == shown
+
+
+def test_a_category_with_only_future_bookmarks_gets_no_feed_yet(project):
+    build(project)
+    assert not any("future" in p.name for p in (project / "dist/categories").iterdir())
+    (project / "content/2024/future.md").write_text(
+        (project / "content/2024/future.md").read_text().replace("[python]", "[someday]")
+    )
+    build(project)
+    assert not (project / "dist/categories/someday.atom.xml").exists()
+    build(project, now=FIXED_NOW.replace(year=2031))
+    assert (project / "dist/categories/someday.atom.xml").exists()
+
+
+def test_image_types_come_from_a_fixed_table(project):
+    (project / "content/webp.md").write_text(
+        "---\ntitle: WebP\nlink: https://webp.example.org/\ndate: 2024-05-10T10:00:00Z\ncategories: [python]\n"
+        "featuredImage: https://img.example.org/a.WEBP?x=1\n---\n"
+    )
+    build(project)
+    entry = next(e for e in parse(project / "dist/categories/python.atom.xml").entries if "webp" in e.link)
+    assert entry.media_content[0]["type"] == "image/webp"

@@ -447,3 +447,61 @@ def test_check_reports_templates_and_recipients_without_writing(project, run):
     assert "templates/archive.html.j2:" in err and "syntax error: Unexpected end of template" in err
     assert "recipients.csv:7: 'not-an-address' is not an email address; skipped" in err
     assert not (project / "dist").exists()
+
+
+def test_a_broken_digest_template_does_not_stop_the_feeds(project, run):
+    code, _, err = run("digest", "-C", project, "--date", "2024-05-13", "--publish", "--out", project / "p")
+    assert code == 0, err
+    template = project / "templates/digest.html.j2"
+    template.write_text(template.read_text().replace("{{ title }}</h1>", "{{ titel }}</h1>"))
+    (project / "content/2024/old.md").write_text(
+        (project / "content/2024/old.md").read_text().replace("An old one", "An old one, renamed")
+    )
+    code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 1
+    assert "templates/digest.html.j2:" in err and "'titel' is undefined" in err
+    assert "An old one, renamed" in (project / "dist/categories/python.rss.xml").read_text()
+    assert "written" in out
+
+
+@pytest.mark.parametrize("change", ["delete digest.txt.j2", "undefined variable in index.html.j2"])
+def test_check_renders_every_template(project, run, change):
+    if change.startswith("delete"):
+        (project / "templates/digest.txt.j2").unlink()
+        expected = "templates/digest.txt.j2: template not found"
+    else:
+        index = project / "templates/index.html.j2"
+        index.write_text(index.read_text().replace("{{ site.title }}</h1>", "{{ site.nom }}</h1>"))
+        expected = "templates/index.html.j2:"
+    code, _, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 1 and expected in err
+
+
+def test_a_one_column_csv_of_recipients(project, run):
+    (project / "recipients.csv").write_text("email\nalice@example.org\nbob@example.net\n")
+    code, out, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 0, err
+    assert "recipients.csv" not in err
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("https://links.example.org/unsubscribe", "must contain {email} or {token}"),
+        ("http://links.example.org/u?e={email}", "must be an https:// URL"),
+        ("https://e.org/u?x={email} >, <javascript:alert(1)", "contains spaces"),
+    ],
+)
+def test_unusable_unsubscribe_urls_are_refused(project, run, url, message):
+    edit_config(project, "https://links.example.org/unsubscribe?email={email}&token={token}", url)
+    errors = build_errors(run, project)
+    assert len(errors) == 1 and errors[0].startswith("linkletter.yaml:19: digest.unsubscribe_url: ")
+    assert message in errors[0]
+
+
+def test_a_password_is_never_sent_unencrypted_to_another_host(project, run):
+    edit_config(project, "  host: 127.0.0.1", "  host: mail.example.org\n  user: ada\n  password_env: PW")
+    assert build_errors(run, project) == [
+        "linkletter.yaml:29: smtp.security: 'none' would send the password to mail.example.org unencrypted "
+        "(use starttls or tls)"
+    ]

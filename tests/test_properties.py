@@ -67,7 +67,7 @@ def twins(fast: int, slow: int, phases=tuple(Phase), **strategies):
     return decorate
 
 
-# --- known bugs ---------------------------------------------------------------------------------
+# --- bugs found ----------------------------------------------------------------------------------
 # Bugs these properties found, now fixed, and covered by them: IPv6 literal hosts (brackets were
 # lost and the build crashed), markup left in plain text after one pass of tag stripping and entity
 # decoding, and RFC 2047 encoded words in a title that injected headers into the email.
@@ -670,7 +670,6 @@ def bookmarks(draw, max_size=25):
                 body_html="",
                 image=None,
                 brand=None,
-                slug=f"b{index}",
                 source=f"content/{index}.md",
             )
         )

@@ -123,7 +123,7 @@ def test_connection_refused_is_a_clear_error(project, run):
 def test_refused_connection_through_the_cli_has_no_traceback(project, run, monkeypatch):
     configure_smtp(project, free_port(), max_retries=0)
     monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", SECRET)
-    code, _, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    code, _, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z", "--ignore-deadline")
     assert code == 1
     assert "smtp: sending stopped: cannot talk to 127.0.0.1:" in err and "Traceback" not in err
 
@@ -133,13 +133,15 @@ def test_authentication_failure_names_the_user_and_hides_the_password(project, r
         configure_smtp(project, smtp.port, user="ada", password_env="TEST_SMTP_PASSWORD")
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong password")
         monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", SECRET)
-        code, out, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z", "--debug")
+        code, out, err = run(
+            "send", "-C", project, "--now", "2024-05-13T08:00:00Z", "--debug", "--ignore-deadline"
+        )
         assert code == 1
         assert "the server refused the login for user 'ada': 535" in err
         assert "wrong password" not in out + err
         assert smtp.mailbox.received == []
         monkeypatch.setenv("TEST_SMTP_PASSWORD", PASSWORD)
-        code, out, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z")
+        code, out, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z", "--ignore-deadline")
         assert code == 1  # the bad line in recipients.csv is still reported
         assert "sent 3, 0 already had it" in out
         assert PASSWORD not in out + err
@@ -152,7 +154,7 @@ def test_a_missing_password_variable_is_reported_before_connecting(project, run,
     configure_smtp(project, free_port(), user="ada", password_env="UNSET_PASSWORD_VARIABLE")
     monkeypatch.delenv("UNSET_PASSWORD_VARIABLE", raising=False)
     monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", SECRET)
-    code, _, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    code, _, err = run("send", "-C", project, "--now", "2024-05-13T08:00:00Z", "--ignore-deadline")
     assert code == 1
     assert (
         "linkletter.yaml: smtp.password_env: the environment variable UNSET_PASSWORD_VARIABLE "
@@ -191,7 +193,9 @@ def test_5xx_is_recorded_as_failed_reported_and_not_retried(project, server):
     ]
     assert ("carol@example.com", "failed") in ledger_rows(project)
     outcome = send(project)
-    assert "sent 0, 3 already had it" in outcome.message
+    assert outcome.message.endswith(
+        "sent 0, 2 already had it, 0 failed, 0 deferred, 1 refused earlier (not retried)"
+    )
 
 
 def test_a_connection_dropped_mid_send_is_resumed_without_duplicates(project, server):
@@ -286,7 +290,17 @@ def many_recipients(project: Path, count: int) -> list[str]:
 
 def start_send(project: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "linkletter", "send", "-C", str(project), "--now", "2024-05-13T08:00:00Z"],
+        [
+            sys.executable,
+            "-m",
+            "linkletter",
+            "send",
+            "-C",
+            str(project),
+            "--now",
+            "2024-05-13T08:00:00Z",
+            "--ignore-deadline",
+        ],
         env={"PATH": "", "LINKLETTER_UNSUBSCRIBE_SECRET": SECRET, "PYTHONPATH": ":".join(sys.path)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -370,3 +384,57 @@ def test_kill_9_at_random_moments_never_mails_two_different_copies(project, serv
         assert len(ids) == 1, f"{address} got {len(ids)} different messages"
     with sqlite3.connect(project / ".linkletter/ledger.sqlite") as db:
         assert db.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'").fetchone() == (30,)
+
+
+def test_a_second_send_at_the_same_time_stops_with_a_message(project, server):
+    from linkletter.locks import holding
+
+    with holding(project / ".linkletter/send.lock", wait=False), pytest.raises(UserError) as caught:
+        send(project)
+    assert "another linkletter is sending right now (send.lock is held)" in str(caught.value)
+    assert server.mailbox.received == []
+    assert "sent 3" in send(project).message, "the lock is released with its holder"
+
+
+def test_a_refused_sender_stops_the_run_and_records_nobody(project, server):
+    server.mailbox.sender_reply = "550 5.4.5 Daily sending quota exceeded"
+    with pytest.raises(UserError) as caught:
+        send(project)
+    assert "the server refused the sender news@example.org: 550 5.4.5 Daily sending quota exceeded" in str(
+        caught.value
+    )
+    assert ledger_rows(project) == []
+    server.mailbox.sender_reply = None
+    assert "sent 3, 0 already had it" in send(project).message
+
+
+def test_a_started_issue_is_finished_even_after_its_deadline(project, server):
+    server.mailbox.temporary["bob@example.net"] = 100
+    assert "1 deferred" in send(project).message
+    server.mailbox.temporary["bob@example.net"] = 0
+    late = datetime(2024, 5, 17, 8, 0, tzinfo=UTC)  # four days after the send time; deadline 48 h
+    outcome = send_current(load_config(project), late, SendOptions(unsubscribe_secret=SECRET), lambda: late)
+    assert "issue 1 (2024-05-13): sent 1, 2 already had it" in outcome.message
+    assert sorted(server.mailbox.recipients().values()) == [1, 1, 1]
+
+
+def test_sending_needs_a_sender(project, server):
+    config = project / "linkletter.yaml"
+    config.write_text(config.read_text().replace("  from: Ada Example <news@example.org>\n", ""))
+    with pytest.raises(UserError) as caught:
+        send(project)
+    assert "digest.from: missing; needed to send" in str(caught.value)
+    assert server.mailbox.received == []
+
+
+def test_a_real_send_of_a_past_week_needs_ignore_deadline(project, server, run, monkeypatch):
+    monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", SECRET)
+    code, out, _ = run("send", "-C", project, "--date", "2024-05-13")
+    assert "past its deadline" in out and "nothing sent" in out
+    assert server.mailbox.received == []
+    with sqlite3.connect(project / ".linkletter/ledger.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM issues").fetchone() == (0,), "no issue was published"
+
+
+def test_the_password_is_not_in_the_options_repr():
+    assert PASSWORD not in repr(SendOptions(password=PASSWORD))

@@ -7,15 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .content import load_bookmarks
-from .errors import OutputError, Problem, shown_path
+from .errors import OutputError, Problem, UserError, shown_path
 from .feeds import FeedPlan, build_feed_files, feed_paths, public_url
 from .ledger import Ledger
-from .model import Bookmark, Category, Config, FeedSpec
-from .newsletter import digest_pages, links_for
+from .locks import holding
+from .model import Bookmark, Category, Config, FeedSpec, Issue
+from .newsletter import digest_pages, links_for, render_issue
 from .output import UNCHANGED, remove_stale_temporaries, write_if_changed
-from .pages import Templates, render_index
+from .pages import Templates, render_archive, render_index
 from .recipients import load_recipients
-from .select import select_categories, select_for_feed, select_published
+from .select import newest_first, select_categories, select_for_feed, select_published
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -58,21 +59,49 @@ def build_site(
         )
     if write:
         files = {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()}
-        archive = archive_pages(config, bookmarks)
-        files.update(archive)
-        files["index.html"] = index_page(config, result.feeds, bool(archive)).encode()
+        files.update(pages(config, result, bookmarks))
         write_files(config, result, files)
     return result
+
+
+def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
+    """The digest archive and the index page. A broken template is reported and its pages left
+    as they are; the feeds are written all the same."""
+    files: dict[str, bytes] = {}
+    try:
+        files.update(archive_pages(config, bookmarks))
+    except UserError as exc:
+        result.problems += exc.problems
+    try:
+        files["index.html"] = index_page(config, result.feeds, ledger_path(config).exists()).encode()
+    except UserError as exc:
+        result.problems += exc.problems
+    return files
 
 
 def check_site(config: Config, now: datetime) -> BuildResult:
     """Everything `build` would do, without writing; plus the templates and the recipients file."""
     result = build_site(config, now, write=False)
-    result.problems += Templates(config.build.templates_dir, config.root).check()
+    result.problems += check_templates(config, result, now)
     recipients = config.digest.recipients
     if recipients is not None:
         result.problems += load_recipients(recipients, shown_path(recipients, config.root))[1]
     return result
+
+
+def check_templates(config: Config, result: BuildResult, now: datetime) -> list[Problem]:
+    """Every template compiles and renders with real data: a sample issue of the newest
+    bookmarks, the archive and the index page."""
+    templates = Templates(config.build.templates_dir, config.root)
+    problems = templates.check()
+    sample = tuple(newest_first(select_published(result.bookmarks, now))[:6])
+    try:
+        render_issue(config, templates, Issue(1, "sample", now, now, sample))
+        index_page(config, result.feeds, True)
+        render_archive(templates, config.site, config.digest, [], "https://example.org/feed")
+    except UserError as exc:
+        problems += [p for p in exc.problems if p not in problems]
+    return problems
 
 
 def ledger_path(config: Config) -> Path:
@@ -91,8 +120,12 @@ def archive_pages(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]
 def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) -> None:
     """Write every changed file; stop at the first that cannot be written (a full disk or a
     read-only folder fails them all alike). Files already replaced stay complete."""
+    with holding(config.build.state_dir / "build.lock", wait=True):
+        _write_all(config, result, sorted(files.items()))
+
+
+def _write_all(config: Config, result: BuildResult, pending: list[tuple[str, bytes]]) -> None:
     remove_stale_temporaries(config.build.output_dir)
-    pending = sorted(files.items())
     for index, (relpath, data) in enumerate(pending):
         try:
             status = write_if_changed(config.build.output_dir, relpath, data)
@@ -163,7 +196,7 @@ def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list
     published = select_published(bookmarks, now)
     fallback = max((b.date for b in published), default=EMPTY_FEED_DATE)
     plans = []
-    for spec in feed_specs(config, bookmarks):
+    for spec in feed_specs(config, published):
         chosen = select_for_feed(published, spec, now)
         plans.append(
             FeedPlan(

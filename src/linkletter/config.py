@@ -20,10 +20,11 @@ from .model import (
     Site,
     SmtpSpec,
 )
+from .slots import WEEKDAYS
+from .urls import LinkError, parse_web_url
 
 CONFIG_NAME = "linkletter.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _FEED_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 SITE = {
@@ -61,7 +62,7 @@ DIGEST = {
     "weekday": s.Key(s.choice(*WEEKDAYS), "monday"),
     "time": s.Key(s.clock_time, "09:00"),
     "timezone": s.Key(s.timezone, None),
-    "deadline_hours": s.Key(s.number(0, 24 * 7), 48.0),
+    "deadline_hours": s.Key(s.number(1, 24 * 7), 48.0),
     "path": s.Key(s.text, "digest"),
 }
 SMTP = {
@@ -184,12 +185,14 @@ def _digest(reader: s.Reader, data, root: Path, site: Site) -> DigestSpec:
     if v["path"] and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", v["path"]):
         reader.problem("digest.path", "must be a simple folder name like digest")
     url = v["unsubscribe_url"]
-    if url and not url.startswith("https://"):
-        reader.problem(
-            "digest.unsubscribe_url",
-            "must be an https:// URL",
-            "Gmail and Yahoo require an https one-click unsubscribe URL",
-        )
+    if url:
+        problem = unsubscribe_url_problem(url)
+        if problem:
+            reader.problem(
+                "digest.unsubscribe_url",
+                problem,
+                "Gmail and Yahoo require an https one-click unsubscribe URL for each recipient",
+            )
     return DigestSpec(
         title=v["title"] or f"{site.title}: weekly digest",
         sender=v["from"],
@@ -210,10 +213,30 @@ def _digest(reader: s.Reader, data, root: Path, site: Site) -> DigestSpec:
     )
 
 
+def unsubscribe_url_problem(template: str) -> str | None:
+    """Why a `digest.unsubscribe_url` template is unusable, or None."""
+    if "{email}" not in template and "{token}" not in template:
+        return "must contain {email} or {token}, so the link says who unsubscribes"
+    sample = template.replace("{email}", "reader%40example.org").replace("{token}", "0f" * 16)
+    try:
+        url = parse_web_url(sample.replace("{issue}", "2024-05-13"))
+    except LinkError as exc:
+        return exc.message
+    if not url.startswith("https://"):
+        return "must be an https:// URL"
+    return None
+
+
 def _smtp(reader: s.Reader, data) -> SmtpSpec:
     v = reader.section(data, SMTP, "smtp.")
     if v["port"] is None:
         v["port"] = {"starttls": 587, "tls": 465, "none": 25}[v["security"]]
+    if v["user"] and v["security"] == "none" and v["host"] not in ("localhost", "127.0.0.1", "::1"):
+        reader.problem(
+            "smtp.security",
+            f"'none' would send the password to {v['host']} unencrypted",
+            "use starttls or tls",
+        )
     if v["user"] and not v["password_env"]:
         reader.problem(
             "smtp.password_env",

@@ -95,7 +95,7 @@ def load_bookmark(path: Path, relpath: str, site: Site, now):
     except FrontMatterError as exc:
         raise FileError([Problem(relpath, exc.line, exc.field, exc.message, exc.hint)]) from None
     try:
-        fields = parse_fields(data, body, site, now, default_slug=path.stem)
+        fields = parse_fields(data, body, site, now)
     except FieldError as exc:
         raise FileError([_problem(relpath, lines, e) for e in exc.errors]) from None
     if fields is None:
@@ -111,7 +111,6 @@ def load_bookmark(path: Path, relpath: str, site: Site, now):
         body_html=fields.body_html,
         image=fields.image,
         brand=fields.brand,
-        slug=fields.slug,
         source=relpath,
     )
     warnings = [_problem(relpath, lines, w, "warning") for w in fields.warnings]

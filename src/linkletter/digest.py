@@ -155,6 +155,9 @@ def preheader(ordered: list[Bookmark]) -> str:
     return shorten(count + "; ".join(b.title for b in ordered[:4]), 150)
 
 
+MONTHS = ("January February March April May June July August September October November December").split()
+
+
 def day_text(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
-    return f"{local.day} {local:%B} {local.year}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"

@@ -33,8 +33,6 @@ class Problem:
 class UserError(Exception):
     """A mistake the user can fix: bad content, configuration, templates or environment."""
 
-    kind = "error"
-
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
             problems = [Problem("linkletter", None, None, problems)]
@@ -44,28 +42,25 @@ class UserError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class ContentError(UserError):
-    kind = "content"
-
-
 class ConfigError(UserError):
-    kind = "configuration"
+    """linkletter.yaml or a feed definition is wrong."""
 
 
 class TemplateError(UserError):
-    kind = "template"
+    """A template does not compile or render."""
 
 
 class OutputError(UserError):
-    kind = "output"
+    """dist/ cannot be written."""
 
 
 class SendError(UserError):
-    kind = "sending"
+    """Sending cannot go on."""
 
 
-def errors_in(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.is_error]
+def kind_of(value) -> str:
+    """How a message names the type of a YAML value."""
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
 
 
 def shown_path(path: Path, root: Path) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import mimetypes
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
@@ -26,6 +25,17 @@ from feedgen.feed import FeedGenerator
 from .model import Bookmark, Site
 
 GENERATOR = "linkletter"
+# A fixed table, not `mimetypes`, which reads the machine's /etc/mime.types: the same content must
+# give the same bytes everywhere.
+IMAGE_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "svg": "image/svg+xml",
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,6 @@ def build_rss(site: Site, plan: FeedPlan, self_url: str) -> bytes:
 
 def build_atom(site: Site, plan: FeedPlan, self_url: str) -> bytes:
     fg = _base_feed(site, plan, self_url, "application/atom+xml")
-    fg.author({"name": site.author.name, **({"email": site.author.email} if site.author.email else {})})
     seen: set[str] = set()
     for bookmark in plan.bookmarks:
         entry = _base_entry(fg, bookmark)
@@ -91,6 +100,7 @@ def _base_feed(site: Site, plan: FeedPlan, self_url: str, media_type: str) -> Fe
     fg.link(href=plan.alternate, rel="alternate", type="text/html")
     fg.language(site.language)
     fg.generator(GENERATOR)
+    fg.author({"name": site.author.name, **({"email": site.author.email} if site.author.email else {})})
     fg.updated(plan.updated)
     fg.lastBuildDate(plan.updated)
     return fg
@@ -112,9 +122,9 @@ def _base_entry(fg: FeedGenerator, bookmark: Bookmark):
 
 def _image_attributes(url: str) -> dict[str, str]:
     attributes = {"url": url, "medium": "image"}
-    guessed, _ = mimetypes.guess_type(urlsplit(url).path)
-    if guessed and guessed.startswith("image/"):
-        attributes["type"] = guessed
+    extension = urlsplit(url).path.rpartition(".")[2].lower()
+    if extension in IMAGE_TYPES:
+        attributes["type"] = IMAGE_TYPES[extension]
     return attributes
 
 
@@ -158,7 +168,6 @@ class IssueEntry:
 def build_issue_feed(site: Site, plan: FeedPlan, entries: list[IssueEntry]) -> bytes:
     """The Atom feed of digest issues, newest first: one entry per issue listing its links."""
     fg = _base_feed(site, plan, public_url(site, plan.path), "application/atom+xml")
-    fg.author({"name": site.author.name, **({"email": site.author.email} if site.author.email else {})})
     for issue in entries:
         entry = fg.add_entry(order="append")
         entry.id(issue.id)

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from .errors import kind_of
 from .markup import UNWANTED_CHARACTERS, first_paragraph, plain_text, render_markdown, shorten
 from .model import Site
 from .urls import LinkError, image_expiry, parse_web_url
@@ -18,11 +20,11 @@ EARLIEST_YEAR = 1990
 LATEST_YEAR = 2999
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0", ""})
-_SLUG = re.compile(r"[^a-z0-9]+")
 # Titles that scrapers save when a page failed to load: an HTTP status line, a bot wall, an
 # exporter's placeholder. They are treated as missing.
+_STATUS_LINES = "|".join(re.escape(f"{s.value} {s.phrase}") for s in HTTPStatus)
 _PLACEHOLDER_TITLE = re.compile(
-    r"\d{3}( [A-Za-z][A-Za-z ]*)?|invalid_description|untitled( document)?|just a moment\.*"
+    rf"({_STATUS_LINES})|(error )?\d{{3}}|invalid_description|untitled( document)?|just a moment\.*"
     r"|attention required!.*|access denied|redirecting\.*|(https?://\S+)",
     re.IGNORECASE,
 )
@@ -52,11 +54,10 @@ class Fields:
     body_html: str = ""
     image: str | None = None
     brand: str | None = None
-    slug: str = ""
     warnings: list[FieldIssue] = field(default_factory=list)
 
 
-def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug: str) -> Fields | None:
+def parse_fields(data: dict, body: str, site: Site, now: datetime) -> Fields | None:
     """Typed fields, None for a draft, or FieldError listing every bad field."""
     errors: list[FieldIssue] = []
 
@@ -79,7 +80,6 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     title = attempt("title", text_field, data, "title")
     description = attempt("description", text_field, data, "description")
     brand = attempt("linkBrand", text_field, data, "linkBrand")
-    slug = attempt("slug", text_field, data, "slug")
     if errors:
         raise FieldError(errors)
     base = out.link
@@ -88,7 +88,6 @@ def parse_fields(data: dict, body: str, site: Site, now: datetime, default_slug:
     out.description = description or first_paragraph(body)
     out.description_in_body = _starts_with(plain_text(out.body_html), out.description)
     out.brand = brand or (urlsplit(out.link).hostname or "").removeprefix("www.")
-    out.slug = _SLUG.sub("-", (slug or default_slug).lower()).strip("-")[:80] or "bookmark"
     out.image = parse_image(data.get("featuredImage"), now, out.warnings)
     return out
 
@@ -126,7 +125,7 @@ def text_field(data: dict, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise FieldError([FieldIssue(name, f"must be text, got {_kind(value)}", "quote the value")])
+        raise FieldError([FieldIssue(name, f"must be text, got {kind_of(value)}", "quote the value")])
     return plain_text(value) or None
 
 
@@ -143,14 +142,14 @@ def parse_categories(data: dict, warnings: list[FieldIssue]) -> tuple[str, ...]:
                 [
                     FieldIssue(
                         key,
-                        f"must be a list of names, got {_kind(value)}",
+                        f"must be a list of names, got {kind_of(value)}",
                         "write one '- name' line per category",
                     )
                 ]
             )
         for item in value:
             if not isinstance(item, str):
-                raise FieldError([FieldIssue(key, f"each category must be a name, got {_kind(item)}")])
+                raise FieldError([FieldIssue(key, f"each category must be a name, got {kind_of(item)}")])
             name = plain_text(item)
             if any(ch.isalnum() for ch in name):
                 names.append(name)
@@ -168,7 +167,7 @@ def parse_date(value, zone) -> datetime:
     if value is None:
         raise FieldError([FieldIssue("date", "missing", "add e.g. date: 2024-05-06T09:30:00+02:00")])
     if not isinstance(value, str):
-        raise FieldError([FieldIssue("date", f"must be a date, got {_kind(value)}")])
+        raise FieldError([FieldIssue("date", f"must be a date, got {kind_of(value)}")])
     text = value.strip()
     try:
         if re.fullmatch(r"\d{9,11}", text):
@@ -246,13 +245,9 @@ def is_real_title(title: str | None) -> bool:
 
 def fallback_title(link: str) -> str:
     parts = urlsplit(link)
-    text = (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
-    return shorten(text, 80)
-
-
-def _kind(value) -> str:
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    text = (parts.netloc or "").removeprefix("www.") + parts.path.rstrip("/")
+    return shorten(text + (f"?{parts.query}" if parts.query else ""), 80)
 
 
 def _show(value) -> str:
-    return repr(value) if isinstance(value, str) else _kind(value)
+    return repr(value) if isinstance(value, str) else kind_of(value)

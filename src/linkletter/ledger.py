@@ -99,25 +99,10 @@ class Ledger:
             )
         return self.find_issue(slug)
 
-    def sent_bookmark_ids(self, before: str | None = None) -> set[str]:
-        """Bookmarks already in an issue (other than `before`, if given)."""
-        ids: set[str] = set()
-        for issue in self.issues():
-            if issue.slug != before:
-                ids.update(issue.bookmark_ids)
-        return ids
-
     def deliveries(self, slug: str) -> dict[str, str]:
         """recipient address (lower case) -> status, for one issue."""
         rows = self.db.execute("SELECT recipient, status FROM deliveries WHERE issue = ?", (slug,))
         return dict(rows.fetchall())
-
-    def failures(self, slug: str) -> list[tuple[str, str]]:
-        rows = self.db.execute(
-            "SELECT recipient, detail FROM deliveries WHERE issue = ? AND status = 'failed' ORDER BY recipient",
-            (slug,),
-        )
-        return rows.fetchall()
 
     def record_delivery(
         self, slug: str, recipient: str, status: str, message_id: str, detail: str, at: datetime

@@ -79,15 +79,10 @@ def build_message(
     )
     message["List-Unsubscribe"] = ", ".join(unsubscribe_targets)
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(
-        digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, url), charset="utf-8", cte="quoted-printable"
-    )
-    message.add_alternative(
-        digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(url)),
-        subtype="html",
-        charset="utf-8",
-        cte="quoted-printable",
-    )
+    text = digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, url)
+    markup = digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(url))
+    message.set_content(text, charset="utf-8", cte=transfer_encoding(text))
+    message.add_alternative(markup, subtype="html", charset="utf-8", cte=transfer_encoding(markup))
     message.set_boundary("==linkletter-" + hashlib.sha256(message["Message-ID"].encode()).hexdigest()[:32])
     return message
 
@@ -157,7 +152,12 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise DeliveryError(_reply(code, reply), permanent=code >= 500) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        except smtplib.SMTPSenderRefused as exc:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            if exc.smtp_code >= 500:  # about the sender, not this recipient: nobody can be mailed
+                raise FatalSendError(f"the server refused the sender {sender}: {reply}") from None
+            raise DeliveryError(reply, permanent=False) from None
+        except smtplib.SMTPDataError as exc:
             raise DeliveryError(
                 _reply(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
             ) from None

@@ -31,7 +31,6 @@ class Bookmark:
     body_html: str  # sanitised HTML, may be ""
     image: str | None  # absolute http(s) URI that has not expired
     brand: str | None
-    slug: str
     source: str  # path relative to the project, POSIX style
     also_in: tuple[str, ...] = ()  # other files that saved the same link
 

@@ -8,26 +8,16 @@ no earlier issue held. An issue is recorded in the ledger when it is published (
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from urllib.parse import quote
 
 from .digest import Links, render_digest
-from .errors import Problem, SendError
 from .feeds import FeedPlan, IssueEntry, build_issue_feed
-from .ledger import FAILED, SENT, IssueRecord, Ledger
+from .ledger import IssueRecord, Ledger
 from .mail import (
-    ConnectionFailure,
-    DeliveryError,
-    FatalSendError,
-    Unsubscribe,
-    build_message,
-    message_bytes,
     message_size,
 )
-from .model import Bookmark, Config, Digest, Issue, Recipient
+from .model import Bookmark, Config, Digest, Issue
 from .pages import Templates, render_archive
 from .select import select_issue
 from .slots import latest_slot
@@ -44,6 +34,11 @@ def slot_for(config: Config, moment: datetime) -> datetime:
 
 def slug_for(config: Config, slot: datetime) -> str:
     return slot.astimezone(digest_zone(config)).date().isoformat()
+
+
+def past_deadline(config: Config, slot: datetime, now: datetime) -> bool:
+    """Whether an issue due at `slot` is too late to start at `now` (digest.deadline_hours)."""
+    return now > slot + timedelta(hours=config.digest.deadline_hours)
 
 
 def plan_issue(
@@ -68,9 +63,10 @@ def issue_from_record(record: IssueRecord, by_id: dict[str, Bookmark]) -> Issue:
     return Issue(record.number, record.slug, record.start, record.end, kept)
 
 
-def publish(ledger: Ledger, issue: Issue, now: datetime) -> Issue:
+def record_published(ledger: Ledger, issue: Issue, now: datetime) -> Issue:
+    """Record `issue` as published (unless it already is) and return it as the ledger has it."""
     record = ledger.record_issue(issue.slug, issue.start, issue.end, now, [b.id for b in issue.bookmarks])
-    return Issue(record.number, issue.slug, issue.start, issue.end, issue.bookmarks)
+    return issue_from_record(record, {b.id: b for b in issue.bookmarks})
 
 
 def links_for(config: Config, slug: str) -> Links:
@@ -135,110 +131,3 @@ def digest_pages(
     )
     pages[f"{folder}/atom.xml"] = build_issue_feed(config.site, plan, entries)
     return pages
-
-
-# --- sending ---------------------------------------------------------------------------------
-
-
-@dataclass
-class SendReport:
-    issue: str
-    sent: list[str] = field(default_factory=list)
-    already: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    deferred: list[tuple[str, str]] = field(default_factory=list)
-    stopped: bool = False
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How fast and how persistently to send; the clock and sleep are injected for tests."""
-
-    rate_per_second: float
-    max_retries: int
-    retry_base_seconds: float
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
-    now: Callable[[], datetime]
-    should_stop: Callable[[], bool] = lambda: False
-
-
-def send_digest(
-    config: Config,
-    digest: Digest,
-    recipients: list[Recipient],
-    unsubscribe: Unsubscribe,
-    transport,
-    ledger: Ledger | None,
-    pacing: Pacing,
-) -> SendReport:
-    """Mail `digest` to every recipient the ledger does not list yet (all of them without a ledger).
-    Each acceptance is recorded before the next message goes out."""
-    slug = digest.issue.slug
-    done = ledger.deliveries(slug) if ledger else {}
-    report = SendReport(slug)
-    envelope_from = parseaddr(config.digest.sender)[1]
-    next_at = pacing.clock()
-    for recipient in recipients:
-        if recipient.key in done:
-            report.already += 1
-            continue
-        if pacing.should_stop():
-            report.stopped = True
-            break
-        next_at = _wait_turn(pacing, next_at)
-        message = build_message(digest, config.digest, recipient, unsubscribe, pacing.now())
-        outcome, detail = _deliver(
-            transport, envelope_from, recipient, message_bytes(message), pacing, report
-        )
-        if outcome == SENT:
-            report.sent.append(recipient.address)
-        elif outcome == FAILED:
-            report.failed.append((recipient.address, detail))
-        else:
-            report.deferred.append((recipient.address, detail))
-        if ledger and outcome in (SENT, FAILED):
-            ledger.record_delivery(slug, recipient.key, outcome, message["Message-ID"], detail, pacing.now())
-    return report
-
-
-def _wait_turn(pacing: Pacing, next_at: float) -> float:
-    delay = next_at - pacing.clock()
-    if delay > 0:
-        pacing.sleep(delay)
-    return max(next_at, pacing.clock()) + 1 / pacing.rate_per_second
-
-
-def _deliver(transport, sender: str, recipient: Recipient, data: bytes, pacing: Pacing, report: SendReport):
-    """(SENT | FAILED | "deferred", detail). 4xx and lost connections are retried with backoff;
-    a connection that stays down ends the run (the ledger lets the next run resume)."""
-    for attempt in range(pacing.max_retries + 1):
-        try:
-            transport.send(sender, recipient.address, data)
-            return SENT, ""
-        except DeliveryError as exc:
-            if exc.permanent:
-                return FAILED, exc.detail
-            last, fatal = exc.detail, False
-        except ConnectionFailure as exc:
-            last, fatal = str(exc), True
-        except FatalSendError as exc:
-            raise SendError(_stopped(report, str(exc), "fix the SMTP settings")) from None
-        if attempt < pacing.max_retries:
-            pacing.sleep(pacing.retry_base_seconds * 2**attempt)
-    if fatal:
-        raise SendError(_stopped(report, last, "check smtp.host and smtp.port, then run send again"))
-    return "deferred", last
-
-
-def _stopped(report: SendReport, reason: str, hint: str) -> list[Problem]:
-    done = f"{len(report.sent)} sent in this run" + (f", {report.already} earlier" if report.already else "")
-    return [
-        Problem(
-            "smtp",
-            None,
-            None,
-            f"sending stopped: {reason} ({done}; the rest are not sent yet)",
-            f"{hint}; nobody is mailed twice",
-        )
-    ]

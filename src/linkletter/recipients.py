@@ -5,26 +5,30 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from email.utils import parseaddr
 from pathlib import Path
 
 from .errors import Problem
 from .model import Recipient
+from .urls import is_email_address
 
-_ADDRESS = re.compile(r"[A-Za-z0-9_.+'\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z0-9][A-Za-z0-9\-]*")
 MAX_BYTES = 50 * 1024 * 1024
-
-
-def is_address(text: str) -> bool:
-    return bool(_ADDRESS.fullmatch(text))
 
 
 def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Problem]]:
     """Every valid recipient once (first spelling wins), and a problem per bad or repeated line."""
     try:
-        raw = path.read_bytes()[:MAX_BYTES]
-        text = raw.decode("utf-8-sig")
+        if path.stat().st_size > MAX_BYTES:
+            return [], [
+                Problem(
+                    relpath,
+                    None,
+                    None,
+                    f"is larger than {MAX_BYTES // 2**20} MiB; nobody was read",
+                    "split the list",
+                )
+            ]
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         return [], [
             Problem(relpath, None, None, "not found", "set digest.recipients to your list of addresses")
@@ -35,7 +39,7 @@ def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Pro
     recipients, problems, seen = [], [], {}
     for line, address, name in rows:
         address = address.strip()
-        if not _ADDRESS.fullmatch(address):
+        if not is_email_address(address):
             problems.append(Problem(relpath, line, None, f"{address!r} is not an email address; skipped"))
             continue
         recipient = Recipient(address, " ".join(name.split()))
@@ -59,7 +63,7 @@ def _rows(text: str):
     lines = text.splitlines()
     first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
     header = [cell.strip().lower() for cell in next(csv.reader([first]), [])]
-    if "," in first and ({"email", "address"} & set(header)):
+    if {"email", "address"} & set(header):
         yield from _csv_rows(text, header)
         return
     for number, line in enumerate(lines, start=1):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import schedule
 
@@ -23,7 +23,7 @@ from .build import build_site, ledger_path
 from .errors import UserError
 from .ledger import Ledger
 from .model import Config
-from .newsletter import digest_zone, slot_for, slug_for
+from .newsletter import digest_zone, past_deadline, slot_for, slug_for
 from .recipients import load_recipients
 from .sending import SendOptions, send_current
 
@@ -42,12 +42,14 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         max_idle: float = MAX_IDLE_SECONDS,
+        catch_up_minutes: int = CATCH_UP_MINUTES,
     ):
         self.config = config
         self.clock_now = clock_now
         self.sleep = sleep
         self.monotonic = monotonic
         self.max_idle = max_idle
+        self.catch_up_minutes = catch_up_minutes
         self.options = SendOptions(password=password, unsubscribe_secret=unsubscribe_secret)
         self.scheduler = schedule.Scheduler()
         self.should_stop: Callable[[], bool] = lambda: False
@@ -58,7 +60,7 @@ class Runner:
         self.scheduler.every(self.config.schedule.rebuild_minutes).minutes.do(self.safely, self.rebuild)
         weekly = getattr(self.scheduler.every(), spec.weekday)
         weekly.at(spec.time, zone).do(self.safely, self.send_if_due)
-        self.scheduler.every(CATCH_UP_MINUTES).minutes.do(self.safely, self.send_if_due)
+        self.scheduler.every(self.catch_up_minutes).minutes.do(self.safely, self.send_if_due)
 
     def run_forever(self, should_stop: Callable[[], bool]) -> None:
         self.should_stop = should_stop
@@ -96,13 +98,13 @@ class Runner:
         log.info("rebuilt %d feeds: %d file(s) written", len(result.feeds), len(result.written))
 
     def send_if_due(self) -> None:
+        """Send (or finish) the due issue. An issue not started before its deadline is skipped;
+        one already started is finished, however late, so nobody is left out of it."""
         now = self.clock_now()
         slot = slot_for(self.config, now)
-        if now > slot + timedelta(hours=self.config.digest.deadline_hours):
-            log.debug("no issue due: the last send time %s is past its deadline", slot)
-            return
-        if self._finished(slot):
-            log.debug("the issue for %s is already sent", slug_for(self.config, slot))
+        started, finished = self._progress(slot)
+        if finished or (not started and past_deadline(self.config, slot, now)):
+            log.debug("nothing to send for %s", slug_for(self.config, slot))
             return
         outcome = send_current(
             self.config, now, self.options, self.clock_now, self.should_stop, self.sleep, self.monotonic
@@ -112,15 +114,15 @@ class Runner:
                 log.warning("%s", problem)
         log.info("%s", outcome.message)
 
-    def _finished(self, slot: datetime) -> bool:
-        """The slot's issue exists and every current recipient has an answer in the ledger."""
+    def _progress(self, slot: datetime) -> tuple[bool, bool]:
+        """(the slot's issue is published, every current recipient has an answer in the ledger)."""
         path = ledger_path(self.config)
         if not path.exists() or self.config.digest.recipients is None:
-            return False
+            return False, False
         with Ledger(path) as ledger:
             slug = slug_for(self.config, slot)
             if ledger.find_issue(slug) is None:
-                return False
+                return False, False
             answered = ledger.deliveries(slug)
         recipients, _ = load_recipients(self.config.digest.recipients, "recipients")
-        return all(r.key in answered for r in recipients)
+        return True, all(r.key in answered for r in recipients)

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from .build import build_site, ledger_path, load_site
+from .delivery import Pacing, SendReport, send_digest
 from .errors import ConfigError, Problem, SendError, shown_path
 from .ledger import Ledger
+from .locks import Busy, holding
 from .mail import OutboxTransport, SmtpTransport, Unsubscribe, build_message, message_bytes
 from .model import Config, Digest, Recipient
-from .newsletter import Pacing, SendReport, plan_issue, render_issue, send_digest, slot_for
-from .newsletter import publish as record_issue
+from .newsletter import past_deadline, plan_issue, record_published, render_issue, slot_for, slug_for
 from .pages import Templates
-from .recipients import is_address, load_recipients
+from .recipients import load_recipients
+from .urls import is_email_address
 
 PREVIEW_RECIPIENT = Recipient("subscriber@example.org", "A Subscriber")
-GMAIL_CLIP_BYTES = 102 * 1024
 
 
 @dataclass
@@ -36,18 +38,23 @@ class SendOptions:
     outbox: Path | None = None
     to: str | None = None
     ignore_deadline: bool = False
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     unsubscribe_secret: str | None = None
 
 
 def preview_digest(config: Config, now: datetime, publish: bool = False, out: Path | None = None) -> Outcome:
     """Render the issue due at `now` into a preview folder; with `publish`, also record it and
     write its pages into dist/."""
+    _require_sender(config)
     bookmarks, problems = load_site(config, now)
     with _ledger(config, create=publish) as ledger:
-        issue, published = _due_issue(config, now, bookmarks, ledger, publish)
+        issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot_for(config, now), now)
+        if issue.bookmarks and publish:
+            issue = record_published(ledger, issue, now)
     if not issue.bookmarks:
         return Outcome(_nothing_new(issue), problems)
+    if publish:
+        problems = problems + build_site(config, now, loaded=bookmarks).problems
     digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
     folder = out or config.build.state_dir / "preview" / issue.slug
     message = write_preview(config, digest, folder, now)
@@ -58,7 +65,7 @@ def preview_digest(config: Config, now: datetime, publish: bool = False, out: Pa
     )
     if publish:
         text += f"; published {digest.web_url}"
-    return Outcome(text, problems + published)
+    return Outcome(text, problems)
 
 
 def write_preview(config: Config, digest: Digest, folder: Path, now: datetime) -> bytes:
@@ -86,54 +93,91 @@ def send_current(
     sleep=time.sleep,
     monotonic=time.monotonic,
 ) -> Outcome:
-    """Send the issue due at `now` (see the README for --dry-run, --to and deadlines)."""
+    """Send the issue due at `now` (see the README for --dry-run, --to and deadlines). A real send
+    holds the send lock: a second one at the same time stops with a message."""
     real = not (options.dry_run or options.to)
-    slot = slot_for(config, now)
-    if real and not options.ignore_deadline and now > slot + timedelta(hours=config.digest.deadline_hours):
-        return Outcome(
-            f"the issue due {slot:%Y-%m-%d %H:%M} UTC is past its deadline "
-            f"(digest.deadline_hours: {config.digest.deadline_hours:g}); nothing sent"
-        )
+    _require_sender(config)
     unsubscribe, problems = _unsubscribe(config, options, real)
     recipients, more = _recipients(config, options)
     bookmarks, content_problems = load_site(config, now)
     problems += more + content_problems
-    pacing = Pacing(
-        config.smtp.rate_per_second,
-        config.smtp.max_retries,
-        config.smtp.retry_base_seconds,
-        monotonic,
-        sleep,
-        clock_now,
-        should_stop,
-    )
-    with _ledger(config, create=real) as ledger:
-        issue, published = _due_issue(config, now, bookmarks, ledger, real)
-        if not issue.bookmarks:
-            return Outcome(_nothing_new(issue), problems)
-        digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
-        transport = _transport(config, options, issue.slug, real)
-        try:
-            report = send_digest(
-                config, digest, recipients, unsubscribe, transport, ledger if real else None, pacing
+    try:
+        lock = holding(config.build.state_dir / "send.lock", wait=False) if real else nullcontext()
+        with lock, _ledger(config, create=real) as ledger:
+            return _send_issue(
+                config,
+                now,
+                options,
+                bookmarks,
+                ledger,
+                recipients,
+                unsubscribe,
+                problems,
+                Pacing(
+                    config.smtp.rate_per_second,
+                    config.smtp.max_retries,
+                    config.smtp.retry_base_seconds,
+                    monotonic,
+                    sleep,
+                    clock_now,
+                    should_stop,
+                ),
             )
-        finally:
-            transport.close()
+    except Busy:
+        raise SendError(
+            Problem(
+                shown_path(config.build.state_dir, config.root),
+                None,
+                None,
+                "another linkletter is sending right now (send.lock is held)",
+                "let it finish; running send again afterwards is safe",
+            )
+        ) from None
+
+
+def _send_issue(
+    config, now, options, bookmarks, ledger, recipients, unsubscribe, problems, pacing
+) -> Outcome:
+    real = ledger is not None and not (options.dry_run or options.to)
+    slot = slot_for(config, now)
+    records = ledger.issues() if ledger else []
+    started = any(r.slug == slug_for(config, slot) for r in records)
+    if real and not started and not options.ignore_deadline and past_deadline(config, slot, pacing.now()):
+        return Outcome(
+            f"the issue due {slot:%Y-%m-%d %H:%M} UTC is past its deadline "
+            f"(digest.deadline_hours: {config.digest.deadline_hours:g}); nothing sent",
+            problems,
+        )
+    issue = plan_issue(config, bookmarks, records, slot, now)
+    if not issue.bookmarks:
+        return Outcome(_nothing_new(issue), problems)
+    if real:
+        issue = record_published(ledger, issue, now)
+        problems = problems + build_site(config, now, loaded=bookmarks).problems
+    digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
+    transport = _transport(config, options, issue.slug, real)
+    try:
+        report = send_digest(
+            config, digest, recipients, unsubscribe, transport, ledger if real else None, pacing
+        )
+    finally:
+        transport.close()
     return Outcome(
-        _report_text(issue.number, report, options, transport),
-        problems + published + _report_problems(report),
-        report,
+        _report_text(issue.number, report, options, transport), problems + _report_problems(report), report
     )
 
 
-def _due_issue(config: Config, now: datetime, bookmarks, ledger, publish: bool):
-    """(the issue due at `now`, problems from publishing it). Publishing records the issue and
-    rebuilds dist/ so its web page, the archive and the issue feed are there."""
-    issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot_for(config, now), now)
-    if not (publish and issue.bookmarks):
-        return issue, []
-    issue = record_issue(ledger, issue, now)
-    return issue, build_site(config, now, loaded=bookmarks).problems
+def _require_sender(config: Config) -> None:
+    if not config.digest.sender:
+        raise ConfigError(
+            Problem(
+                _config_name(config),
+                None,
+                "digest.from",
+                "missing; needed to send",
+                "write e.g. from: Your Name <links@example.org>",
+            )
+        )
 
 
 def _report_problems(report: SendReport) -> list[Problem]:
@@ -207,7 +251,7 @@ def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], 
 
 
 def load_recipients_text(address: str) -> tuple[list[Recipient], list[Problem]]:
-    if not is_address(address):
+    if not is_email_address(address):
         raise SendError(Problem("--to", None, None, f"{address!r} is not an email address"))
     return [Recipient(address)], []
 
@@ -235,6 +279,8 @@ def _report_text(number: int, report: SendReport, options: SendOptions, transpor
         f"issue {number} ({report.issue}): sent {len(report.sent)}, {report.already} already had it, "
         f"{len(report.failed)} failed, {len(report.deferred)} deferred"
     )
+    if report.failed_before:
+        text += f", {report.failed_before} refused earlier (not retried)"
     return text + ("; stopped early, run send again to continue" if report.stopped else "")
 
 

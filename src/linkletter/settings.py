@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import Problem
+from .errors import Problem, kind_of
 from .markup import plain_text
-from .urls import LinkError, parse_web_url
+from .urls import LinkError, is_email_address, parse_web_url
 
 
 class SettingError(ValueError):
@@ -82,7 +82,7 @@ class Reader:
 
 def text(raw) -> str:
     if not isinstance(raw, str):
-        raise SettingError(f"must be text, got {_kind(raw)}", "quote the value")
+        raise SettingError(f"must be text, got {kind_of(raw)}", "quote the value")
     return raw.strip()
 
 
@@ -175,7 +175,7 @@ def language(raw) -> str:
 
 def email(raw) -> str:
     value = text(raw)
-    if not re.fullmatch(r"[A-Za-z0-9_.+'\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z0-9][A-Za-z0-9\-]*", value):
+    if not is_email_address(value):
         raise SettingError(f"{value!r} is not an email address", "write e.g. links@example.org")
     return value
 
@@ -207,9 +207,5 @@ def env_name(raw) -> str:
 
 def mapping(raw) -> dict:
     if not isinstance(raw, dict):
-        raise SettingError(f"must be a mapping, got {_kind(raw)}")
+        raise SettingError(f"must be a mapping, got {kind_of(raw)}")
     return raw
-
-
-def _kind(value) -> str:
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)

@@ -15,6 +15,13 @@ _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
 
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9_.+'\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z0-9][A-Za-z0-9\-]*")
+
+
+def is_email_address(text: str) -> bool:
+    return bool(EMAIL_ADDRESS.fullmatch(text))
+
+
 class LinkError(ValueError):
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
