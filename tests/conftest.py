@@ -21,6 +21,19 @@ FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
 FIXED_NOW = datetime(2024, 5, 13, 8, 0, tzinfo=UTC)
 FIXED_NOW_ARG = "2024-05-13T08:00:00Z"
+# Every header a digest message carries, in the order linkletter writes them.
+DIGEST_HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "MIME-Version",
+    "Content-Type",
+)
 
 
 def pytest_addoption(parser):

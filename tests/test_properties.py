@@ -32,7 +32,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXED_NOW, FIXTURES, REPO
+from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES, REPO
 from feedcheck import check_feed
 from linkletter.build import build_site, load_site
 from linkletter.config import load_config
@@ -922,18 +922,7 @@ def _bucket(count: int) -> str:
 
 # A message this small was not shortened to fit Gmail's clipping limit (about 100 KB).
 UNCAPPED_BELOW = 60_000
-HEADERS = [
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "List-Id",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "MIME-Version",
-    "Content-Type",
-]
+HEADERS = DIGEST_HEADERS
 
 
 def check_preview(config, folder: Path) -> None:
