@@ -64,7 +64,8 @@ def render_digest(
     links, fewer while `measure(html, text)` (the message's size) exceeds `budget`."""
     zone = spec.timezone or site.timezone
     web_sections = group_sections(list(issue.bookmarks), spec.category_order, None, None)
-    context = _base_context(templates, site, spec, issue, links, zone)
+    ordered = [b for section in web_sections for b in section.bookmarks]
+    context = _base_context(templates, site, spec, issue, links, zone, ordered)
     web_html = inline_css(
         templates.render("digest.html.j2", **context, **_sections(web_sections, zone), web=True)
     )
@@ -89,10 +90,10 @@ def render_digest(
     )
 
 
-def _base_context(templates, site: Site, spec: DigestSpec, issue: Issue, links: Links, zone) -> dict:
-    ordered = [
-        b for s in group_sections(list(issue.bookmarks), spec.category_order, None, None) for b in s.bookmarks
-    ]
+def _base_context(
+    templates, site: Site, spec: DigestSpec, issue: Issue, links: Links, zone, ordered: list[Bookmark]
+) -> dict:
+    """What both versions share; `ordered` is the issue's bookmarks in section order."""
     return {
         "site": {
             "title": site.title,

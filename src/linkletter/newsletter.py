@@ -1,4 +1,5 @@
-"""The weekly digest, wired together: which issue is due, its pages in dist/, and sending it.
+"""The weekly digest, wired together: which issue is due, and its pages in dist/ (the send loop is
+in `delivery`).
 
 An issue belongs to a weekly send moment (a "slot", see `slots`). Its bookmarks are those dated
 since the previous issue's slot (the first issue: `digest.first_issue_days` before its slot) that
@@ -14,9 +15,7 @@ from urllib.parse import quote
 from .digest import Links, render_digest
 from .feeds import FeedPlan, IssueEntry, build_issue_feed
 from .ledger import IssueRecord, Ledger
-from .mail import (
-    message_size,
-)
+from .mail import message_size
 from .model import Bookmark, Config, Digest, Issue
 from .pages import Templates, render_archive
 from .select import select_issue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -191,17 +191,7 @@ def _report_problems(report: SendReport) -> list[Problem]:
 
 def _ledger(config: Config, create: bool):
     path = ledger_path(config)
-    if create or path.exists():
-        return Ledger(path)
-    return _NoLedger()
-
-
-class _NoLedger:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+    return Ledger(path) if create or path.exists() else nullcontext(None)
 
 
 def _unsubscribe(config: Config, options: SendOptions, real: bool) -> tuple[Unsubscribe, list[Problem]]:
@@ -228,14 +218,13 @@ def _unsubscribe(config: Config, options: SendOptions, real: bool) -> tuple[Unsu
         )
         if real:
             raise ConfigError(problem)
-        problems.append(Problem(**{**problem.__dict__, "severity": "warning"}))
+        problems.append(replace(problem, severity="warning"))
     return Unsubscribe(spec.unsubscribe_url, spec.unsubscribe_mailto, secret), problems
 
 
 def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], list[Problem]]:
     if options.to:
-        recipients, problems = load_recipients_text(options.to)
-        return recipients, problems
+        return [_test_recipient(options.to)], []
     path = config.digest.recipients
     if path is None:
         raise ConfigError(
@@ -250,10 +239,11 @@ def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], 
     return load_recipients(path, shown_path(path, config.root))
 
 
-def load_recipients_text(address: str) -> tuple[list[Recipient], list[Problem]]:
+def _test_recipient(address: str) -> Recipient:
+    """The one recipient of `send --to ADDRESS`."""
     if not is_email_address(address):
         raise SendError(Problem("--to", None, None, f"{address!r} is not an email address"))
-    return [Recipient(address)], []
+    return Recipient(address)
 
 
 def _transport(config: Config, options: SendOptions, slug: str, real: bool):
