@@ -53,10 +53,10 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture
 def corpus_project(tmp_path) -> Path:
-    """A project whose content is the 432-bookmark MIT corpus (tests/fixtures/corpus)."""
+    """A project whose content is the 432-bookmark MIT corpus (content/niqdev-my-awesome, MIT)."""
     target = tmp_path / "corpus-site"
     shutil.copytree(FIXTURES / "site", target, ignore=shutil.ignore_patterns("content", "feeds"))
-    shutil.copytree(FIXTURES / "corpus", target / "content")
+    shutil.copytree(REPO / "content" / "niqdev-my-awesome", target / "content")
     shutil.copytree(REPO / "templates", target / "templates")
     (target / "recipients.csv").write_text("email,name\nreader@example.org,A Reader\n")
     return target

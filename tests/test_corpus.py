@@ -1,4 +1,4 @@
-"""The real 432-bookmark corpus (MIT, tests/fixtures/corpus) builds cleanly into valid feeds."""
+"""The real 432-bookmark corpus (MIT, content/niqdev-my-awesome) builds cleanly into valid feeds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import feedparser
 
-from feedcheck import check_feed
+from support.feedcheck import check_feed
 
 CORPUS_NOW = "2026-06-01T00:00:00Z"
 

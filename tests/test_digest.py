@@ -15,7 +15,7 @@ import html5lib
 import pytest
 
 from conftest import DIGEST_HEADERS, FIXED_NOW
-from feedcheck import check_feed
+from support.feedcheck import check_feed
 from linkletter.config import load_config
 from linkletter.sending import preview_digest
 

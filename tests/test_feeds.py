@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
-from feedcheck import check_feed
+from support.feedcheck import check_feed
 from linkletter.build import build_site
 from linkletter.config import load_config
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG, REPO, TESTS
-from feedcheck import check_feed
-from hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
+from support.feedcheck import check_feed
+from support.hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 from linkletter import output as output_module
 from linkletter.build import build_site
 from linkletter.config import load_config

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES, REPO
-from feedcheck import check_feed
+from support.feedcheck import check_feed
 from linkletter.build import build_site, load_site
 from linkletter.config import load_config
 from linkletter.content import FileError, load_bookmark

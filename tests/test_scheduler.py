@@ -17,7 +17,7 @@ from freezegun import freeze_time
 from linkletter import scheduler as scheduler_module
 from linkletter.config import load_config
 from linkletter.scheduler import Runner
-from smtpserver import SmtpServer
+from support.smtpserver import SmtpServer
 from test_send import SECRET, configure_smtp
 
 

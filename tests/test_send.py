@@ -17,7 +17,7 @@ from conftest import FIXED_NOW
 from linkletter.config import load_config
 from linkletter.errors import UserError
 from linkletter.sending import SendOptions, send_current
-from smtpserver import SilentServer, SmtpServer, free_port
+from support.smtpserver import SilentServer, SmtpServer, free_port
 
 RECIPIENTS = ["alice@example.org", "bob@example.net", "carol@example.com"]
 SECRET = "unsubscribe-signing-secret"
