@@ -15,9 +15,9 @@ import html5lib
 import pytest
 
 from conftest import DIGEST_HEADERS, FIXED_NOW
-from support.feedcheck import check_feed
 from linkletter.config import load_config
 from linkletter.sending import preview_digest
+from support.feedcheck import check_feed
 
 WEEK = "2024-05-13"  # the fixture week: Monday 6 May 09:00 to Monday 13 May 09:00, Copenhagen
 

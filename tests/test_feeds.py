@@ -10,9 +10,9 @@ import feedparser
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
-from support.feedcheck import check_feed
 from linkletter.build import build_site
 from linkletter.config import load_config
+from support.feedcheck import check_feed
 
 GOLDEN_FEEDS = [
     "feeds/python.rss.xml",

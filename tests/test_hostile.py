@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG, REPO, TESTS
-from support.feedcheck import check_feed
-from support.hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 from linkletter import output as output_module
 from linkletter.build import build_site
 from linkletter.config import load_config
 from linkletter.errors import OutputError
 from linkletter.output import safe_join, write_if_changed
+from support.feedcheck import check_feed
+from support.hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 
 FIXTURE_NOISE = (
     "content/2024/seed-style.md:9: warning: featuredImage: the signed image URL expired on 2019-05-09;"

@@ -33,7 +33,6 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES, REPO
-from support.feedcheck import check_feed
 from linkletter.build import build_site, load_site
 from linkletter.config import load_config
 from linkletter.content import FileError, load_bookmark
@@ -46,6 +45,7 @@ from linkletter.model import Author, Bookmark, Category, FeedSpec, Site
 from linkletter.newsletter import plan_issue, slot_for
 from linkletter.select import group_sections, newest_first, select_for_feed
 from linkletter.sending import preview_digest
+from support.feedcheck import check_feed
 
 # --- running every property twice ---------------------------------------------------------------
 
