@@ -15,8 +15,8 @@ import html5lib
 import pytest
 
 from conftest import DIGEST_HEADERS, FIXED_NOW
-from linkletter.config import load_config
-from linkletter.sending import preview_digest
+from linkletter.commands.digest import preview_digest
+from linkletter.settings.load import load_config
 from support.feedcheck import check_feed
 
 WEEK = "2024-05-13"  # the fixture week: Monday 6 May 09:00 to Monday 13 May 09:00, Copenhagen
@@ -198,7 +198,17 @@ def test_published_issues_get_an_archive_and_a_feed(project, run):
     assert feed.bozo == 0 and len(feed.entries) == 1
     assert feed.entries[0].link == "https://links.example.org/sub/digest/2024-05-13.html"
     assert check_feed(data, "https://links.example.org/sub/digest/atom.xml", FIXED_NOW) == []
-    # `build` keeps the archive (and rewrites nothing when nothing changed)
+    # publishing wrote the digest's pages and nothing else: no bookmark feed, no index
+    assert sorted(p.relative_to(project / "dist").as_posix() for p in (project / "dist").rglob("*.*")) == [
+        "digest/2024-05-13.html",
+        "digest/atom.xml",
+        "digest/index.html",
+    ]
+    # `build` keeps the archive byte for byte, and rewrites nothing the second time
+    archive = {p.name: p.read_bytes() for p in dist.iterdir()}
+    code, stdout, _ = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    assert "19 file(s) written, 3 unchanged" in stdout
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == archive
     code, stdout, _ = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
     assert "0 file(s) written" in stdout
 

@@ -10,8 +10,8 @@ import feedparser
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
-from linkletter.build import build_site
-from linkletter.config import load_config
+from linkletter.commands.build import build_site
+from linkletter.settings.load import load_config
 from support.feedcheck import check_feed
 
 GOLDEN_FEEDS = [

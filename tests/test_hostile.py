@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG, REPO, TESTS
-from linkletter import output as output_module
-from linkletter.build import build_site
-from linkletter.config import load_config
-from linkletter.errors import OutputError
-from linkletter.output import safe_join, write_if_changed
+from linkletter.commands.build import build_site
+from linkletter.errors import UserError
+from linkletter.publish import output as output_module
+from linkletter.publish.output import safe_join, write_if_changed
+from linkletter.settings.load import load_config
 from support.feedcheck import check_feed
 from support.hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 
@@ -97,6 +97,7 @@ def test_hostile_text_never_reaches_any_output(project, run):
     shutil.copy(BAD / "script-everywhere.md", project / "content/bad/")
     shutil.copy(BAD / "image-data-url.md", project / "content/bad/")
     run("digest", "-C", project, "--date", "2024-05-06", "--publish", "--out", project / "preview")
+    run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
     outputs = [*(project / "dist").rglob("*.*"), *(project / "preview").iterdir()]
     assert any(p.name == "2024-05-06.html" for p in outputs)
     for path in outputs:
@@ -406,7 +407,7 @@ def test_the_writer_refuses_paths_outside_dist(tmp_path):
     root = tmp_path / "dist"
     root.mkdir()
     for bad in ("../escape.xml", "/etc/passwd", "a/../../escape.xml", "", ".", "feeds/../../x.xml"):
-        with pytest.raises(OutputError):
+        with pytest.raises(UserError):
             write_if_changed(root, bad, b"x")
     assert not (tmp_path / "escape.xml").exists()
     assert safe_join(root, "feeds/all.rss.xml") == root / "feeds" / "all.rss.xml"
@@ -452,15 +453,25 @@ def test_check_reports_templates_and_recipients_without_writing(project, run):
 def test_a_broken_digest_template_does_not_stop_the_feeds(project, run):
     code, _, err = run("digest", "-C", project, "--date", "2024-05-13", "--publish", "--out", project / "p")
     assert code == 0, err
+    page = (project / "dist/digest/2024-05-13.html").read_bytes()
     template = project / "templates/digest.html.j2"
     template.write_text(template.read_text().replace("{{ title }}</h1>", "{{ titel }}</h1>"))
     (project / "content/2024/old.md").write_text(
         (project / "content/2024/old.md").read_text().replace("An old one", "An old one, renamed")
     )
+    # a build copies the issue page stored at publishing: the digest template is not needed
+    code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 0, err
+    assert (project / "dist/digest/2024-05-13.html").read_bytes() == page
+    # without the stored page the build renders it again, reports the template, and still writes the feeds
+    (project / ".linkletter/issues/2024-05-13.html").unlink()
+    (project / "content/2024/old.md").write_text(
+        (project / "content/2024/old.md").read_text().replace("An old one, renamed", "An old one, renamed twice")
+    )
     code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
     assert code == 1
     assert "templates/digest.html.j2:" in err and "'titel' is undefined" in err
-    assert "An old one, renamed" in (project / "dist/categories/python.rss.xml").read_text()
+    assert "An old one, renamed twice" in (project / "dist/categories/python.rss.xml").read_text()
     assert "written" in out
 
 

@@ -33,18 +33,18 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES, REPO
-from linkletter.build import build_site, load_site
-from linkletter.config import load_config
-from linkletter.content import FileError, load_bookmark
-from linkletter.digest import subject
-from linkletter.errors import Problem, UserError
-from linkletter.frontmatter import MAX_DEPTH, FrontMatterError, parse_mapping, split_document
-from linkletter.mail import header_text
-from linkletter.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from linkletter.commands.build import build_site, load_site
+from linkletter.commands.digest import preview_digest
+from linkletter.content.frontmatter import split_document
+from linkletter.content.load import load_bookmark
+from linkletter.content.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from linkletter.errors import Problem, UserError, ValueProblem
 from linkletter.model import Author, Bookmark, Category, FeedSpec, Site
-from linkletter.newsletter import plan_issue, slot_for
+from linkletter.newsletter.issues import plan_issue, slot_for, subject
+from linkletter.newsletter.message import header_text
 from linkletter.select import group_sections, newest_first, select_for_feed
-from linkletter.sending import preview_digest
+from linkletter.settings.load import load_config
+from linkletter.values.mapping import MAX_DEPTH, parse_mapping
 from support.feedcheck import check_feed
 
 # --- running every property twice ---------------------------------------------------------------
@@ -302,12 +302,12 @@ fenced = st.builds(lambda front, body: f"---\n{front}\n---\n{body}", yaml_chars,
 
 
 def check_front_matter(text: str) -> None:
-    """split_document and parse_mapping either succeed with plain values or raise FrontMatterError."""
+    """split_document and parse_mapping either succeed with plain values or raise ValueProblem."""
     for candidate, first_line in [(text, 1), *_front_of(text)]:
         try:
             data, lines = parse_mapping(candidate, first_line)
-        except FrontMatterError as exc:
-            event("parse_mapping: FrontMatterError")
+        except ValueProblem as exc:
+            event("parse_mapping: ValueProblem")
             assert exc.message and (exc.line is None or exc.line >= 1)
             continue
         event("parse_mapping: " + ("empty" if not data else "a mapping"))
@@ -320,7 +320,7 @@ def check_front_matter(text: str) -> None:
 def _front_of(text: str) -> list[tuple[str, int]]:
     try:
         front, first_line, body, body_line = split_document(text)
-    except FrontMatterError as exc:
+    except ValueProblem as exc:
         assert exc.message and (exc.line is None or exc.line >= 1)
         return []
     assert isinstance(front, str) and isinstance(body, str)
@@ -465,7 +465,7 @@ def _round_trip(data, flow, allow_unicode):
     (PyYAML itself does not round-trip every string: a NEL written raw comes back as a space.)"""
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=allow_unicode)
     if depth(data) > MAX_DEPTH:
-        with pytest.raises(FrontMatterError):
+        with pytest.raises(ValueProblem):
             parse_mapping(text, 1)
         return
     parsed, lines = parse_mapping(text, 1)
@@ -578,21 +578,18 @@ def check_bookmark_file(raw: bytes) -> None:
         path = Path(folder) / "content" / "bookmark.md"
         path.parent.mkdir()
         path.write_bytes(raw)
-        try:
-            result = load_bookmark(path, "content/bookmark.md", SITE, NOW)
-        except FileError as exc:
-            event("load_bookmark: FileError")
-            assert exc.problems
-            assert all(isinstance(p, Problem) and p.path == "content/bookmark.md" for p in exc.problems)
-            return
-    if result is None:  # a draft
+        bookmark, categories, problems = load_bookmark(path, "content/bookmark.md", SITE, NOW)
+    assert all(isinstance(p, Problem) and p.path == "content/bookmark.md" for p in problems)
+    if any(p.is_error for p in problems):
+        event("load_bookmark: error")
+        assert bookmark is None
+        return
+    if bookmark is None:  # a draft
         event("load_bookmark: draft")
         return
     event("load_bookmark: bookmark")
-    bookmark, categories, warnings = result
     assert isinstance(bookmark, Bookmark)
     assert all(isinstance(c, str) and c for c in categories)
-    assert all(isinstance(w, Problem) and not w.is_error for w in warnings)
     assert bookmark.link.startswith(("http://", "https://")), bookmark.link
     assert bookmark.link.isascii() and not any(ch.isspace() for ch in bookmark.link)
     assert bookmark.date.tzinfo is not None and bookmark.date.utcoffset() is not None

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from conftest import REPO, run_process
-from linkletter import config as config_module
 from linkletter.cli import make_parser
+from linkletter.settings import schema as config_module
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

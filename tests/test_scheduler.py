@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from linkletter import scheduler as scheduler_module
-from linkletter.config import load_config
-from linkletter.scheduler import Runner
+from linkletter.commands import run as scheduler_module
+from linkletter.commands.run import Runner
+from linkletter.settings.load import load_config
 from support.smtpserver import SmtpServer
 from test_send import SECRET, configure_smtp
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW
-from linkletter.config import load_config
+from linkletter.commands.send import SendOptions, send_current
 from linkletter.errors import UserError
-from linkletter.sending import SendOptions, send_current
+from linkletter.settings.load import load_config
 from support.smtpserver import SilentServer, SmtpServer, free_port
 
 RECIPIENTS = ["alice@example.org", "bob@example.net", "carol@example.com"]

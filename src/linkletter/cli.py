@@ -11,15 +11,14 @@ import sys
 import threading
 import traceback
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import newsletter, sending
-from .build import BuildResult, build_site, check_site
-from .config import load_config
-from .digest import configure_css_logging
-from .errors import Problem, UserError
-from .fields import parse_date
+from .commands import end_of_day, load_project, parse_now
+from .commands.build import BuildResult, build_site, check_site
+from .commands.digest import preview_digest
+from .commands.send import SendOptions, send_current
+from .errors import NOTE, Problem, UserError
 from .model import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -105,34 +104,12 @@ def _send_options(send: argparse.ArgumentParser) -> None:
     )
 
 
-def load(args) -> tuple[Config, datetime]:
-    root = args.project.resolve()
-    config = load_config(root, args.config.resolve() if args.config else None)
-    configure_css_logging()
-    now = read_now(args.now, config)
+def load(args: argparse.Namespace) -> tuple[Config, datetime]:
+    config = load_project(args.project.resolve(), args.config.resolve() if args.config else None)
+    now = parse_now(args.now, config) if args.now else clock_now().replace(microsecond=0)
     if getattr(args, "date", None):
         now = end_of_day(args.date, config)
     return config, now
-
-
-def end_of_day(value: str, config: Config) -> datetime:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UserError(
-            Problem("--date", None, None, f"{value!r} is not a date", "write e.g. --date 2024-05-13")
-        ) from None
-    zone = newsletter.digest_zone(config)
-    return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
-
-
-def read_now(value: str | None, config: Config) -> datetime:
-    if value is None:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        return parse_date(value, config.site.timezone)
-    except ValueError as exc:
-        raise UserError(Problem("--now", None, None, str(exc), "e.g. --now 2024-05-06T09:00:00Z")) from None
 
 
 def run_build(args) -> int:
@@ -158,7 +135,7 @@ def run_check(args) -> int:
 
 def run_digest(args) -> int:
     config, now = load(args)
-    outcome = sending.preview_digest(config, now, publish=args.publish, out=args.out)
+    outcome = preview_digest(config, now, publish=args.publish, out=args.out)
     print_problems(outcome.problems)
     print(outcome.message)
     return EXIT_PROBLEMS if any(p.is_error for p in outcome.problems) else EXIT_OK
@@ -166,7 +143,7 @@ def run_digest(args) -> int:
 
 def run_send(args) -> int:
     config, now = load(args)
-    options = sending.SendOptions(
+    options = SendOptions(
         dry_run=args.dry_run,
         outbox=args.outbox,
         to=args.to,
@@ -175,14 +152,14 @@ def run_send(args) -> int:
         unsubscribe_secret=read_secret(config.digest.unsubscribe_secret_env),
     )
     with stop_on_signals() as stop:
-        outcome = sending.send_current(config, now, options, clock_now, should_stop=stop)
+        outcome = send_current(config, now, options, clock_now, should_stop=stop)
     print_problems(outcome.problems)
     print(outcome.message)
     return EXIT_PROBLEMS if any(p.is_error for p in outcome.problems) else EXIT_OK
 
 
 def run_scheduler(args) -> int:
-    from .scheduler import Runner
+    from .commands.run import Runner
 
     config, _ = load(args)
     logging.basicConfig(
@@ -242,7 +219,7 @@ def summary(result: BuildResult) -> str:
 
 def print_problems(problems: list[Problem], notes: bool = False) -> None:
     for problem in problems:
-        if problem.severity != "note" or notes:
+        if problem.severity != NOTE or notes:
             print(problem, file=sys.stderr)
 
 

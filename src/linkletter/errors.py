@@ -1,6 +1,10 @@
-"""Problems a user can fix, and the exception that carries them.
+"""Problems a user can fix, and the two exceptions that carry them.
 
-A `Problem` names where it is (file, line, field), what is wrong, and what to do.
+- `ValueProblem`: one value cannot be used (what is wrong, what to do). Raised by the converters
+  in `values`; the reader that knows the file, line and field turns it into a `Problem`.
+- `UserError`: one or more `Problem`s that stop a command. The CLI prints them without a
+  traceback.
+
 Library code collects problems; only the CLI prints them.
 """
 
@@ -9,15 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+ERROR, WARNING, NOTE = "error", "warning", "note"
 
-@dataclass(frozen=True, order=True)
+
+@dataclass(frozen=True)
 class Problem:
     path: str
-    line: int | None
-    field: str | None
     message: str
+    line: int | None = None
+    field: str | None = None
     hint: str | None = None
-    severity: str = "error"  # "error" or "warning"
+    severity: str = ERROR  # ERROR, WARNING or NOTE
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
@@ -27,7 +33,29 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == ERROR
+
+
+class ValueProblem(ValueError):
+    """A value that cannot be used. `line` and `field` are filled in when the raiser knows them."""
+
+    def __init__(self, message: str, hint: str | None = None, *, line: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.line = line
+        self.field = field
+
+    def at(self, path: str, line: int | None = None, field: str | None = None, severity: str = ERROR) -> Problem:
+        """This problem in `path` (the line and field given here win over the raiser's)."""
+        return Problem(
+            path,
+            self.message,
+            line=line if line is not None else self.line,
+            field=field or self.field,
+            hint=self.hint,
+            severity=severity,
+        )
 
 
 class UserError(Exception):
@@ -35,39 +63,25 @@ class UserError(Exception):
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
-            problems = [Problem("linkletter", None, None, problems)]
+            problems = [Problem("linkletter", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class ConfigError(UserError):
-    """linkletter.yaml or a feed definition is wrong."""
-
-
-class TemplateError(UserError):
-    """A template does not compile or render."""
-
-
-class OutputError(UserError):
-    """dist/ cannot be written."""
-
-
-class SendError(UserError):
-    """Sending cannot go on."""
-
-
-def kind_of(value) -> str:
+def kind_of(value: object) -> str:
     """How a message names the type of a YAML value."""
     return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
 
 
 def shown_path(path: Path, root: Path) -> str:
     """`path` as messages show it: relative to the project folder when inside it."""
-    for candidate, base in ((path, root), (path.resolve(), root.resolve())):
-        try:
-            return candidate.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 # Where the digest's HTML and text hold a recipient's unsubscribe URL; mail replaces it per recipient.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/linkletter-recipient"
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
-from .errors import Problem, SendError
+from ..errors import Problem, UserError
+from ..model import Config, Digest, Recipient
 from .ledger import FAILED, SENT, Ledger
-from .mail import ConnectionFailure, DeliveryError, FatalSendError, Unsubscribe, build_message, message_bytes
-from .model import Config, Digest, Recipient
+from .message import Unsubscribe, build_message, message_bytes
+from .transport import ConnectionFailure, DeliveryError, FatalSendError
 
 
 @dataclass
@@ -101,22 +102,16 @@ def _deliver(transport, sender: str, recipient: Recipient, data: bytes, pacing: 
         except ConnectionFailure as exc:
             last, fatal = str(exc), True
         except FatalSendError as exc:
-            raise SendError(_stopped(report, str(exc), "fix the SMTP settings")) from None
+            raise UserError(_stopped(report, str(exc), "fix the SMTP settings")) from None
         if attempt < pacing.max_retries:
             pacing.sleep(pacing.retry_base_seconds * 2**attempt)
     if fatal:
-        raise SendError(_stopped(report, last, "check smtp.host and smtp.port, then run send again"))
+        raise UserError(_stopped(report, last, "check smtp.host and smtp.port, then run send again"))
     return "deferred", last
 
 
 def _stopped(report: SendReport, reason: str, hint: str) -> list[Problem]:
     done = f"{len(report.sent)} sent in this run" + (f", {report.already} earlier" if report.already else "")
     return [
-        Problem(
-            "smtp",
-            None,
-            None,
-            f"sending stopped: {reason} ({done}; the rest are not sent yet)",
-            f"{hint}; nobody is mailed twice",
-        )
+        Problem("smtp", f"sending stopped: {reason} ({done}; the rest are not sent yet)", hint=f"{hint}; nobody is mailed twice")
     ]

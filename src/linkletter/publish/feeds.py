@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from .model import Bookmark, Site
+from ..model import Bookmark, Site
 
 GENERATOR = "linkletter"
 # A fixed table, not `mimetypes`, which reads the machine's /etc/mime.types: the same content must

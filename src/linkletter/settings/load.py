@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import settings as s
-from .categories import category_key
-from .errors import ConfigError, Problem, shown_path
-from .frontmatter import FrontMatterError, parse_mapping
-from .markup import clean_text
-from .model import (
+from ..errors import Problem, UserError, ValueProblem, shown_path
+from ..model import (
     Author,
     BuildSpec,
     Config,
@@ -20,79 +16,23 @@ from .model import (
     Site,
     SmtpSpec,
 )
-from .slots import WEEKDAYS
-from .urls import LinkError, parse_web_url
+from ..values import convert as c
+from ..values.files import decode_text, read_bounded
+from ..values.links import parse_web_url
+from ..values.mapping import parse_mapping
+from ..values.text import category_key, clean_text
+from .schema import AUTHOR, BUILD, DIGEST, FEED, SCHEDULE, SITE, SMTP, TOP
 
 CONFIG_NAME = "linkletter.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
 _FEED_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
-SITE = {
-    "title": s.Key(s.display_text, required=True),
-    "description": s.Key(s.display_text, ""),
-    "base_url": s.Key(s.base_url, required=True),
-    "home_url": s.Key(s.web_url, ""),
-    "author": s.Key(s.mapping, required=True),
-    "language": s.Key(s.language, "en"),
-    "timezone": s.Key(s.timezone, None),
-    "id_namespace": s.Key(s.text, ""),
-}
-AUTHOR = {"name": s.Key(s.display_text, required=True), "email": s.Key(s.email, None)}
-BUILD = {
-    "content": s.Key(s.text, "content"),
-    "feeds": s.Key(s.text, "feeds"),
-    "templates": s.Key(s.text, "templates"),
-    "output": s.Key(s.text, "dist"),
-    "state": s.Key(s.text, ".linkletter"),
-    "category_feeds": s.Key(s.boolean, True),
-    "feed_limit": s.Key(s.integer(1, 10_000), 50),
-}
-DIGEST = {
-    "title": s.Key(s.display_text, ""),
-    "from": s.Key(s.mailbox, ""),
-    "reply_to": s.Key(s.mailbox, None),
-    "recipients": s.Key(s.text, None),
-    "first_issue_days": s.Key(s.integer(1, 366), 7),
-    "max_per_category": s.Key(s.integer(1, 1000), 5),
-    "max_items": s.Key(s.integer(1, 60), 40),
-    "category_order": s.Key(s.text_list, ()),
-    "unsubscribe_url": s.Key(s.text, ""),
-    "unsubscribe_mailto": s.Key(s.email, ""),
-    "unsubscribe_secret_env": s.Key(s.env_name, "LINKLETTER_UNSUBSCRIBE_SECRET"),
-    "weekday": s.Key(s.choice(*WEEKDAYS), "monday"),
-    "time": s.Key(s.clock_time, "09:00"),
-    "timezone": s.Key(s.timezone, None),
-    "deadline_hours": s.Key(s.number(1, 24 * 7), 48.0),
-    "path": s.Key(s.text, "digest"),
-}
-SMTP = {
-    "host": s.Key(s.text, "localhost"),
-    "port": s.Key(s.integer(1, 65535), None),
-    "security": s.Key(s.choice("starttls", "tls", "none"), "starttls"),
-    "user": s.Key(s.text, None),
-    "password_env": s.Key(s.env_name, None),
-    "timeout": s.Key(s.number(1, 600), 30.0),
-    "rate_per_second": s.Key(s.number(0.01, 1000), 5.0),
-    "max_retries": s.Key(s.integer(0, 20), 5),
-    "retry_base_seconds": s.Key(s.number(0, 600), 2.0),
-}
-SCHEDULE = {"rebuild_minutes": s.Key(s.integer(1, 7 * 24 * 60), 30)}
-TOP = {name: s.Key(s.mapping, {}) for name in ("site", "build", "digest", "smtp", "schedule")}
-FEED = {
-    "title": s.Key(s.display_text, required=True),
-    "description": s.Key(s.display_text, ""),
-    "categories": s.Key(s.text_list, None),
-    "exclude": s.Key(s.text_list, ()),
-    "limit": s.Key(s.integer(1, 10_000), None),
-    "max_age_days": s.Key(s.number(0.01, 100_000), None),
-}
-
 
 def load_config(root: Path, path: Path | None = None) -> Config:
-    """Read and check linkletter.yaml and every feed definition; ConfigError lists all problems."""
+    """Read and check linkletter.yaml and every feed definition; UserError lists all problems."""
     path = path or root / CONFIG_NAME
     data, lines, rel = read_settings(path, root)
-    reader = s.Reader(rel, lines)
+    reader = c.Reader(rel, lines)
     top = reader.section(data, TOP)
     site = _site(reader, top["site"])
     build = _build(reader, top["build"], root)
@@ -100,36 +40,27 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     smtp = _smtp(reader, top["smtp"])
     schedule = ScheduleSpec(**reader.section(top["schedule"], SCHEDULE, "schedule."))
     if reader.problems:
-        raise ConfigError(sorted(reader.problems, key=lambda p: p.line or 0))
+        raise UserError(sorted(reader.problems, key=lambda p: p.line or 0))
     feeds, problems = load_feed_specs(build.feeds_dir, root, build.feed_limit)
     if problems:
-        raise ConfigError(problems)
+        raise UserError(problems)
     return Config(root, site, build, digest, smtp, schedule, tuple(feeds), path)
 
 
 def read_settings(path: Path, root: Path) -> tuple[dict, dict[str, int], str]:
+    """A settings file's mapping, the line of each key, and the path as messages show it."""
     rel = shown_path(path, root)
+    if not path.exists():
+        raise UserError(Problem(rel, "not found", hint="run linkletter in the project folder, or pass --config"))
     try:
-        raw = path.read_bytes()[: MAX_SETTINGS_BYTES + 1]
-    except FileNotFoundError:
-        raise ConfigError(
-            Problem(rel, None, None, "not found", "run linkletter in the project folder, or pass --config")
-        ) from None
-    except OSError as exc:
-        raise ConfigError(Problem(rel, None, None, f"cannot be read: {exc.strerror}")) from None
-    if len(raw) > MAX_SETTINGS_BYTES:
-        raise ConfigError(Problem(rel, None, None, "is larger than 256 KB"))
-    try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+        text = decode_text(read_bounded(path, MAX_SETTINGS_BYTES, "a settings file"))
         data, lines = parse_mapping(clean_text(text), 1)
-    except UnicodeDecodeError:
-        raise ConfigError(Problem(rel, None, None, "is not UTF-8 text", "save it as UTF-8")) from None
-    except FrontMatterError as exc:
-        raise ConfigError(Problem(rel, exc.line, exc.field, exc.message, exc.hint)) from None
+    except ValueProblem as exc:
+        raise UserError(exc.at(rel)) from None
     return data, lines, rel
 
 
-def _site(reader: s.Reader, data) -> Site:
+def _site(reader: c.Reader, data) -> Site:
     values = reader.section(data, SITE, "site.")
     author = reader.section(values["author"] or {}, AUTHOR, "site.author.") if values["author"] else {}
     return Site(
@@ -137,14 +68,14 @@ def _site(reader: s.Reader, data) -> Site:
         base_url=values["base_url"] or "https://example.invalid/",
         author=Author(author.get("name") or "linkletter", author.get("email")),
         language=values["language"],
-        timezone=values["timezone"] or s.timezone("UTC"),
+        timezone=values["timezone"] or c.timezone("UTC"),
         description=values["description"],
         id_namespace=values["id_namespace"],
         home_url=values["home_url"] or values["base_url"] or "",
     )
 
 
-def _build(reader: s.Reader, data, root: Path) -> BuildSpec:
+def _build(reader: c.Reader, data, root: Path) -> BuildSpec:
     values = reader.section(data, BUILD, "build.")
     paths = {
         key: (root / values[key]).resolve() for key in ("content", "feeds", "templates", "output", "state")
@@ -180,7 +111,7 @@ def _build(reader: s.Reader, data, root: Path) -> BuildSpec:
     )
 
 
-def _digest(reader: s.Reader, data, root: Path, site: Site) -> DigestSpec:
+def _digest(reader: c.Reader, data, root: Path, site: Site) -> DigestSpec:
     v = reader.section(data, DIGEST, "digest.")
     if v["path"] and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", v["path"]):
         reader.problem("digest.path", "must be a simple folder name like digest")
@@ -220,14 +151,14 @@ def unsubscribe_url_problem(template: str) -> str | None:
     sample = template.replace("{email}", "reader%40example.org").replace("{token}", "0f" * 16)
     try:
         url = parse_web_url(sample.replace("{issue}", "2024-05-13"))
-    except LinkError as exc:
+    except ValueProblem as exc:
         return exc.message
     if not url.startswith("https://"):
         return "must be an https:// URL"
     return None
 
 
-def _smtp(reader: s.Reader, data) -> SmtpSpec:
+def _smtp(reader: c.Reader, data) -> SmtpSpec:
     v = reader.section(data, SMTP, "smtp.")
     if v["port"] is None:
         v["port"] = {"starttls": 587, "tls": 465, "none": 25}[v["security"]]
@@ -257,23 +188,11 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         slug, rel = path.stem, shown_path(path, root)
         if not _FEED_SLUG.fullmatch(slug):
             problems.append(
-                Problem(
-                    rel,
-                    None,
-                    None,
-                    f"the file name {slug!r} cannot be a feed slug",
-                    "use lower-case letters, digits, - and _ (e.g. python.yaml)",
-                )
+                Problem(rel, f"the file name {slug!r} cannot be a feed slug", hint="use lower-case letters, digits, - and _ (e.g. python.yaml)")
             )
         elif slug in seen:
             problems.append(
-                Problem(
-                    rel,
-                    None,
-                    None,
-                    f"a second feed with the slug {slug!r} (also {seen[slug]})",
-                    "rename one of the files",
-                )
+                Problem(rel, f"a second feed with the slug {slug!r} (also {seen[slug]})", hint="rename one of the files")
             )
         else:
             seen[slug] = rel
@@ -286,9 +205,9 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
 def load_feed_spec(path: Path, root: Path, default_limit: int) -> tuple[FeedSpec | None, list[Problem]]:
     try:
         data, lines, rel = read_settings(path, root)
-    except ConfigError as exc:
+    except UserError as exc:
         return None, exc.problems
-    reader = s.Reader(rel, lines)
+    reader = c.Reader(rel, lines)
     v = reader.section(data, FEED)
     categories = v["categories"]
     everything = categories is None or [c.lower() for c in categories] == ["all"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from ..model import WEEKDAYS
 
 
 def latest_slot(now: datetime, weekday: str, hhmm: str, zone: ZoneInfo) -> datetime:

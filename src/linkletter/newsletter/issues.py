@@ -1,5 +1,4 @@
-"""The weekly digest, wired together: which issue is due, and its pages in dist/ (the send loop is
-in `delivery`).
+"""Which issue is due, what it holds, and the names and addresses that go with it.
 
 An issue belongs to a weekly send moment (a "slot", see `slots`). Its bookmarks are those dated
 since the previous issue's slot (the first issue: `digest.first_issue_days` before its slot) that
@@ -9,20 +8,42 @@ no earlier issue held. An issue is recorded in the ledger when it is published (
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from .digest import Links, render_digest
-from .feeds import FeedPlan, IssueEntry, build_issue_feed
+from ..model import Bookmark, Config, Issue
+from ..select import select_issue
+from ..values.text import shorten
 from .ledger import IssueRecord, Ledger
-from .mail import message_size
-from .model import Bookmark, Config, Digest, Issue
-from .pages import Templates, render_archive
-from .select import select_issue
 from .slots import latest_slot
 
+MONTHS = "January February March April May June July August September October November December".split()
 
-def digest_zone(config: Config):
+
+@dataclass(frozen=True)
+class Links:
+    web_url: str
+    archive_url: str
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """A published issue as the archive page and the issue feed show it."""
+
+    id: str
+    number: int
+    slug: str
+    subject: str
+    url: str
+    end: datetime
+    end_text: str
+    bookmarks: tuple[Bookmark, ...]
+
+
+def digest_zone(config: Config) -> ZoneInfo:
     return config.digest.timezone or config.site.timezone
 
 
@@ -73,60 +94,34 @@ def links_for(config: Config, slug: str) -> Links:
     return Links(web_url=f"{base}{quote(slug)}.html", archive_url=base, feed_url=f"{base}atom.xml")
 
 
-def render_issue(config: Config, templates: Templates, issue: Issue) -> Digest:
-    """The issue's digest, its email capped so the whole message as sent fits Gmail's limit."""
-    return render_digest(
-        templates,
-        config.site,
-        config.digest,
-        issue,
-        links_for(config, issue.slug),
-        measure=lambda html, text: message_size(config.digest, html, text),
-    )
-
-
-def digest_pages(
-    config: Config, templates: Templates, bookmarks: list[Bookmark], records: list[IssueRecord]
-) -> dict[str, bytes]:
-    """{path in dist/: bytes}: every published issue's web page, the archive index, the issues feed."""
-    if not records:
-        return {}
+def summarize_issues(config: Config, records: list[IssueRecord], bookmarks: list[Bookmark]) -> list[IssueSummary]:
+    """Every published issue, newest first."""
     by_id = {b.id: b for b in bookmarks}
-    folder = config.digest.path
-    pages, rows, entries = {}, [], []
+    summaries = []
     for record in sorted(records, key=lambda r: r.number, reverse=True):
         issue = issue_from_record(record, by_id)
-        digest = render_issue(config, templates, issue)
-        pages[f"{folder}/{issue.slug}.html"] = digest.web_html.encode()
-        rows.append(
-            {
-                "number": issue.number,
-                "url": digest.web_url,
-                "subject": digest.subject,
-                "end_text": issue.end.astimezone(digest_zone(config)).date().isoformat(),
-            }
-        )
-        entries.append(
-            IssueEntry(
-                config.site.make_id(f"issue:{issue.slug}"),
-                digest.subject,
-                digest.web_url,
-                issue.end,
-                issue.bookmarks,
+        summaries.append(
+            IssueSummary(
+                id=config.site.make_id(f"issue:{issue.slug}"),
+                number=issue.number,
+                slug=issue.slug,
+                subject=subject(config.digest.title, issue.number, list(issue.bookmarks)),
+                url=links_for(config, issue.slug).web_url,
+                end=issue.end,
+                end_text=issue.end.astimezone(digest_zone(config)).date().isoformat(),
+                bookmarks=issue.bookmarks,
             )
         )
-    links = links_for(config, "")
-    pages[f"{folder}/index.html"] = render_archive(
-        templates, config.site, config.digest, rows, links.feed_url
-    ).encode()
-    plan = FeedPlan(
-        path=f"{folder}/atom.xml",
-        id=config.site.make_id(f"feed:{folder}"),
-        title=config.digest.title,
-        description=f"Every issue of {config.digest.title}",
-        bookmarks=(),
-        updated=max(e.date for e in entries),
-        alternate=links.archive_url,
-    )
-    pages[f"{folder}/atom.xml"] = build_issue_feed(config.site, plan, entries)
-    return pages
+    return summaries
+
+
+def subject(title: str, number: int, ordered: list[Bookmark]) -> str:
+    if not ordered:
+        return f"{title} #{number}"
+    rest = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
+    return f"{title} #{number}: {shorten(ordered[0].title, 80)}{rest}"
+
+
+def day_text(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"

@@ -8,9 +8,9 @@ import io
 from email.utils import parseaddr
 from pathlib import Path
 
-from .errors import Problem
-from .model import Recipient
-from .urls import is_email_address
+from ..errors import NOTE, Problem
+from ..model import Recipient
+from ..values.links import is_email_address
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -20,38 +20,26 @@ def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Pro
     try:
         if path.stat().st_size > MAX_BYTES:
             return [], [
-                Problem(
-                    relpath,
-                    None,
-                    None,
-                    f"is larger than {MAX_BYTES // 2**20} MiB; nobody was read",
-                    "split the list",
-                )
+                Problem(relpath, f"is larger than {MAX_BYTES // 2**20} MiB; nobody was read", hint="split the list")
             ]
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         return [], [
-            Problem(relpath, None, None, "not found", "set digest.recipients to your list of addresses")
+            Problem(relpath, "not found", hint="set digest.recipients to your list of addresses")
         ]
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(relpath, None, None, f"cannot be read as UTF-8 text: {exc}")]
+        return [], [Problem(relpath, f"cannot be read as UTF-8 text: {exc}")]
     rows = list(_rows(text))
     recipients, problems, seen = [], [], {}
     for line, address, name in rows:
         address = address.strip()
         if not is_email_address(address):
-            problems.append(Problem(relpath, line, None, f"{address!r} is not an email address; skipped"))
+            problems.append(Problem(relpath, f"{address!r} is not an email address; skipped", line=line))
             continue
         recipient = Recipient(address, " ".join(name.split()))
         if recipient.key in seen:
             problems.append(
-                Problem(
-                    relpath,
-                    line,
-                    None,
-                    f"{address} is listed twice (first on line {seen[recipient.key]}); it gets one copy",
-                    severity="note",
-                )
+                Problem(relpath, f"{address} is listed twice (first on line {seen[recipient.key]}); it gets one copy", line=line, severity=NOTE)
             )
             continue
         seen[recipient.key] = line

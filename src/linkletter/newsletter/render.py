@@ -1,5 +1,6 @@
 """An issue's bookmarks become a `Digest`: subject, preheader, email HTML (CSS inlined by
-premailer), plain text, and the web version. Templates come from the project's `templates/`.
+premailer), plain text, and the web version (its stylesheet in a <style> block: browsers need no
+inlining). Templates come from the project's `templates/`.
 
 premailer runs with network access off, keeps `!important` (the @media rules for mobile and dark
 mode need it) and keeps classes (those rules target them). cssutils' logging is configured once,
@@ -10,17 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import cssutils
-from premailer import Premailer
-
-from .markup import shorten
-from .model import UNSUBSCRIBE_PLACEHOLDER, Bookmark, Digest, DigestSpec, Issue, Section, Site
-from .pages import Templates
-from .select import group_sections
+from ..model import UNSUBSCRIBE_PLACEHOLDER, Bookmark, Config, Digest, DigestSpec, Issue, Section, Site
+from ..publish.templates import Templates
+from ..select import group_sections
+from ..values.text import shorten
+from .issues import Links, day_text, links_for, subject
+from .message import message_size
 
 EMAIL_BUDGET = 98_000  # bytes of the whole message as sent; Gmail clips at about 102 KB
 DESCRIPTION_LIMIT = 300
@@ -28,17 +27,14 @@ DESCRIPTION_LIMIT = 300
 
 def configure_css_logging() -> None:
     """cssutils reports every CSS property it does not know (dark-mode and Outlook ones) on stderr."""
+    import cssutils
+
     cssutils.log.setLevel(logging.CRITICAL)
 
 
-@dataclass(frozen=True)
-class Links:
-    web_url: str
-    archive_url: str
-    feed_url: str
-
-
 def inline_css(html: str) -> str:
+    from premailer import Premailer  # imported here: only email rendering needs it (0.1 s)
+
     return Premailer(
         html,
         allow_network=False,
@@ -63,12 +59,7 @@ def render_digest(
     """The email and the web version (everything). The email holds at most `spec.max_items`
     links, fewer while `measure(html, text)` (the message's size) exceeds `budget`."""
     zone = spec.timezone or site.timezone
-    web_sections = group_sections(list(issue.bookmarks), spec.category_order, None, None)
-    ordered = [b for section in web_sections for b in section.bookmarks]
-    context = _base_context(templates, site, spec, issue, links, zone, ordered)
-    web_html = inline_css(
-        templates.render("digest.html.j2", **context, **_sections(web_sections, zone), web=True)
-    )
+    context, web_html = _web_version(templates, site, spec, issue, links)
     total = spec.max_items
     while True:
         sections = group_sections(list(issue.bookmarks), spec.category_order, spec.max_per_category, total)
@@ -88,6 +79,21 @@ def render_digest(
         web_html=web_html,
         web_url=links.web_url,
     )
+
+
+def render_web_page(templates: Templates, site: Site, spec: DigestSpec, issue: Issue, links: Links) -> str:
+    """The issue's web page alone (no email, no CSS inlining)."""
+    return _web_version(templates, site, spec, issue, links)[1]
+
+
+def _web_version(
+    templates: Templates, site: Site, spec: DigestSpec, issue: Issue, links: Links
+) -> tuple[dict[str, Any], str]:
+    zone = spec.timezone or site.timezone
+    web_sections = group_sections(list(issue.bookmarks), spec.category_order, None, None)
+    ordered = [b for section in web_sections for b in section.bookmarks]
+    context = _base_context(templates, site, spec, issue, links, zone, ordered)
+    return context, templates.render("digest.html.j2", **context, **_sections(web_sections, zone), web=True)
 
 
 def _base_context(
@@ -144,21 +150,18 @@ def _item(bookmark: Bookmark, zone: ZoneInfo) -> dict:
     }
 
 
-def subject(title: str, number: int, ordered: list[Bookmark]) -> str:
-    if not ordered:
-        return f"{title} #{number}"
-    rest = f" and {len(ordered) - 1} more" if len(ordered) > 1 else ""
-    return f"{title} #{number}: {shorten(ordered[0].title, 80)}{rest}"
-
-
 def preheader(ordered: list[Bookmark]) -> str:
     count = f"{len(ordered)} link{'s' if len(ordered) != 1 else ''} this week: "
     return shorten(count + "; ".join(b.title for b in ordered[:4]), 150)
 
 
-MONTHS = ("January February March April May June July August September October November December").split()
-
-
-def day_text(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+def render_issue(config: Config, templates: Templates, issue: Issue) -> Digest:
+    """The issue's digest, its email capped so the whole message as sent fits Gmail's limit."""
+    return render_digest(
+        templates,
+        config.site,
+        config.digest,
+        issue,
+        links_for(config, issue.slug),
+        measure=lambda html, text: message_size(config.digest, html, text),
+    )

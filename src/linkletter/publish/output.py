@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputError, Problem
+from ..errors import Problem, UserError
 
 WRITTEN, UNCHANGED = "written", "unchanged"
 
@@ -20,11 +20,11 @@ def safe_join(root: Path, relpath: str) -> Path:
     """root/relpath, refusing anything that would land outside root."""
     pure = PurePosixPath(relpath)
     if pure.is_absolute() or not pure.parts or any(p in ("..", ".", "") for p in pure.parts):
-        raise OutputError(Problem(relpath, None, None, "refusing to write outside the output folder"))
+        raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     target = root.joinpath(*pure.parts)
     resolved_root = root.resolve()
     if not target.resolve().is_relative_to(resolved_root):
-        raise OutputError(Problem(relpath, None, None, "refusing to write outside the output folder"))
+        raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     return target
 
 
@@ -88,13 +88,7 @@ def remove_stale_temporaries(root: Path) -> None:
             pass
 
 
-def _output_error(shown: str, exc: OSError) -> OutputError:
-    return OutputError(
-        Problem(
-            shown,
-            None,
-            None,
-            f"cannot write: {exc.strerror or exc}",
-            "check that the output folder exists, is writable and the disk is not full",
-        )
+def _output_error(shown: str, exc: OSError) -> UserError:
+    return UserError(
+        Problem(shown, f"cannot write: {exc.strerror or exc}", hint="check that the output folder exists, is writable and the disk is not full")
     )

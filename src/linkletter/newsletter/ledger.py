@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .errors import Problem, UserError
+from ..errors import Problem, UserError
 
 SENT, FAILED = "sent", "failed"
 
@@ -59,7 +59,7 @@ class Ledger:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise UserError(Problem(str(path), None, None, f"cannot open the send ledger: {exc}")) from None
+            raise UserError(Problem(str(path), f"cannot open the send ledger: {exc}")) from None
 
     def close(self) -> None:
         self.db.close()

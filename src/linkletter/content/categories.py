@@ -17,7 +17,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-from .model import Category
+from ..model import Category
+from ..values.text import category_key
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NOT_SLUG = re.compile(r"[^\w]+")
@@ -26,11 +27,6 @@ _RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 MAX_SLUG = 60
-
-
-def category_key(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return _SEPARATORS.sub(" ", text).strip()
 
 
 def display_name(name: str) -> str:

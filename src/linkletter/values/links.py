@@ -7,7 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from .markup import clean_text
+from ..errors import ValueProblem
+from .text import clean_text
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -22,41 +23,34 @@ def is_email_address(text: str) -> bool:
     return bool(EMAIL_ADDRESS.fullmatch(text))
 
 
-class LinkError(ValueError):
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
 def parse_web_url(value: object) -> str:
-    """An absolute http(s) URI from user text, or LinkError.
+    """An absolute http(s) URI from user text, or ValueProblem.
 
     Non-ASCII characters are percent-encoded (UTF-8) and the host is IDNA-encoded,
     so the result is a plain URI that RSS and every reader accept."""
     if not isinstance(value, str) or not value.strip():
-        raise LinkError("missing", "write the full address, starting with https://")
+        raise ValueProblem("missing", "write the full address, starting with https://")
     text = clean_text(value).strip()
     if any(ch.isspace() for ch in text):
-        raise LinkError(f"contains spaces: {text!r}", "encode spaces as %20")
+        raise ValueProblem(f"contains spaces: {text!r}", "encode spaces as %20")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise LinkError(f"not a valid address: {text!r} ({exc})") from None
+        raise ValueProblem(f"not a valid address: {text!r} ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         shown = f"'{scheme}:'" if scheme else "no scheme"
-        raise LinkError(
+        raise ValueProblem(
             f"only http and https links are allowed, got {shown} in {text!r}",
             "write the full address, starting with https://",
         )
     if not parts.hostname:
-        raise LinkError(f"has no host name: {text!r}")
+        raise ValueProblem(f"has no host name: {text!r}")
     host = _ascii_host(parts.hostname)
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     if parts.username or parts.password:
-        raise LinkError(f"contains a user name or password: {text!r}")
+        raise ValueProblem(f"contains a user name or password: {text!r}")
     return urlunsplit(
         (
             scheme,
@@ -72,18 +66,18 @@ def _ascii_host(host: str) -> str:
     """The host as it goes into a URI: lower case, IDNA-encoded; IPv6 literals are refused."""
     host = host.lower().rstrip(".")
     if ":" in host:
-        raise LinkError(
+        raise ValueProblem(
             f"links to IPv6 addresses ([{host}]) cannot appear in feeds",
             "the W3C feed validator refuses '[' and ']' in URLs; link to a host name",
         )
     if host.isascii():
         if not re.fullmatch(r"[a-z0-9._\-]+", host):
-            raise LinkError(f"the host name {host!r} has characters a host name cannot have")
+            raise ValueProblem(f"the host name {host!r} has characters a host name cannot have")
         return host
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
-        raise LinkError(f"the host name {host!r} is not a valid international name") from None
+        raise ValueProblem(f"the host name {host!r} is not a valid international name") from None
 
 
 def link_key(uri: str) -> str:

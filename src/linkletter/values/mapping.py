@@ -1,4 +1,4 @@
-"""Split a bookmark file into YAML front matter and body, and parse the front matter safely.
+"""YAML mappings from user files (bookmark front matter, settings), parsed safely.
 
 The YAML is read from libyaml's event stream into plain Python values with an explicit stack:
 - every scalar stays text (no YAML 1.1 surprises: `no`, `2024` and `1.10` stay strings), except
@@ -13,49 +13,25 @@ from __future__ import annotations
 
 import yaml
 
+from ..errors import ValueProblem
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 8
-FENCE = "---"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
-class FrontMatterError(ValueError):
-    def __init__(self, line: int | None, message: str, hint: str | None = None, field=None):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-        self.hint = hint
-        self.field = field
-
-
-def split_document(text: str) -> tuple[str, int, str, int]:
-    """Return (front matter, its first line, body, body's first line). Text has LF line ends."""
-    if not text.strip():
-        raise FrontMatterError(None, "the file is empty", "a bookmark starts with a '---' line")
-    lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
-        raise FrontMatterError(
-            1, "no front matter: the first line must be '---'", "see the README for the format"
-        )
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in (FENCE, "..."):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, 2, body, index + 2
-    raise FrontMatterError(1, "the front matter is never closed", "add a line '---' after the last key")
-
-
 def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
-    """Parse a YAML mapping (front matter or a settings file) into a dict of text, lists and dicts; raise FrontMatterError."""
+    """Parse a YAML mapping (front matter or a settings file) into a dict of text, lists and dicts,
+    and the line of each key; raise ValueProblem with the line."""
     try:
         events = list(yaml.parse(front, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
-        raise FrontMatterError(line, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise ValueProblem(f"invalid YAML: {exc.problem or exc.context}", line=line) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(first_line, f"invalid YAML: {exc}") from None
+        raise ValueProblem(f"invalid YAML: {exc}", line=first_line) from None
     return _build(events, first_line)
 
 
@@ -69,13 +45,13 @@ def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
-                raise FrontMatterError(line, "the front matter holds more than one YAML document")
+                raise ValueProblem("the front matter holds more than one YAML document", line=line)
             continue
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise FrontMatterError(line, "YAML anchors and aliases are not supported", "write the value out")
+            raise ValueProblem("YAML anchors and aliases are not supported", "write the value out", line=line)
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
-                raise FrontMatterError(line, f"YAML nested deeper than {MAX_DEPTH} levels")
+                raise ValueProblem(f"YAML nested deeper than {MAX_DEPTH} levels", line=line)
             container = {} if isinstance(event, yaml.MappingStartEvent) else []
             stack.append([container, None, line, _path(stack)])
             continue
@@ -89,7 +65,7 @@ def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
     if root is None:
         return {}, {}
     if not isinstance(root, dict):
-        raise FrontMatterError(first_line, "the front matter must be a mapping of 'key: value'")
+        raise ValueProblem("the front matter must be a mapping of 'key: value'", line=first_line)
     return root, lines
 
 
@@ -103,9 +79,9 @@ def _place(stack: list[list], value, line: int, lines: dict[str, int], root):
         return root
     if frame[1] is None:  # value is a key
         if not isinstance(value, str):
-            raise FrontMatterError(line, "a key must be plain text")
+            raise ValueProblem("a key must be plain text", line=line)
         if value in container:
-            raise FrontMatterError(line, f"the key {value!r} appears twice", field=value)
+            raise ValueProblem(f"the key {value!r} appears twice", field=value, line=line)
         frame[1], frame[2] = value, line
         return root
     key = frame[1]

@@ -1,4 +1,4 @@
-"""Text and HTML from bookmarks: Markdown rendering, sanitising, and plain text.
+"""HTML from bookmarks: Markdown rendering and sanitising.
 
 Everything that leaves here is safe to put into XML and HTML: characters XML forbids are removed,
 HTML is sanitised by nh3 (ammonia) with an allowlist, and only absolute http(s) URLs survive.
@@ -6,19 +6,14 @@ HTML is sanitised by nh3 (ammonia) with an allowlist, and only absolute http(s) 
 
 from __future__ import annotations
 
-import html
-import html.entities
 import re
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 
-# C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF: XML 1.0 cannot carry them.
-# DEL, C1 controls and U+FFFD (the mark of a failed decoding) are allowed but never meant, and
-# the W3C validator warns about them ("BadCharacters").
-UNWANTED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd-\uffff]")
-_SPACES = re.compile(r"\s+")
+from ..values.text import clean_text, plain_text, shorten
+
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 ALLOWED_TAGS = frozenset(
@@ -37,41 +32,6 @@ ALLOWED_ATTRIBUTES = {
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-_to_text = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
-
-
-def clean_text(value: str) -> str:
-    """Drop the characters that XML 1.0 forbids and the ones feeds should not carry."""
-    return UNWANTED_CHARACTERS.sub("", value)
-
-
-def plain_text(value: str) -> str:
-    """Text from something that may hold tags and entities: tags dropped and entities decoded
-    until neither changes anything (`&lt;b&gt;` is a tag too), whitespace collapsed, and what
-    would still read as markup defused (`<a` becomes `< a`, `&copy` `& copy`). A title is text,
-    not HTML; feed readers and the W3C validator must not see HTML in it."""
-    text = clean_text(value)
-    for _ in range(5):
-        decoded = clean_text(html.unescape(_to_text.clean(text)))
-        if decoded == text:
-            break
-        text = decoded
-    return _SPACES.sub(" ", _defuse(text)).strip()
-
-
-_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
-_ENTITY_LIKE = re.compile(r"&(#[xX0-9]|[A-Za-z][A-Za-z0-9]*)")
-_ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
-
-
-def _defuse(text: str) -> str:
-    text = _MARKUP_START.sub("< ", text)
-    return _ENTITY_LIKE.sub(
-        lambda m: (
-            f"& {m.group(1)}" if m.group(1).startswith("#") or m.group(1) in _ENTITY_NAMES else m.group(0)
-        ),
-        text,
-    )
 
 
 def is_web_url(url: str) -> bool:
@@ -127,10 +87,3 @@ def first_paragraph(source: str, limit: int = 300) -> str:
     return ""
 
 
-def shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + "…"

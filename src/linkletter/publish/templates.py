@@ -1,0 +1,70 @@
+"""The project's jinja2 templates; every error names the template's file and line."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from ..errors import Problem, UserError
+
+
+class Templates:
+    """The project's jinja2 templates; errors name the template file and line."""
+
+    def __init__(self, folder: Path, root: Path | None = None):
+        self.folder = folder
+        self.root = root or folder.parent
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound:
+            raise UserError(
+                Problem(self._rel(name), "template not found", hint=f"restore {name} in the templates folder")
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise UserError(
+                Problem(self._rel(name), f"syntax error: {exc.message}", line=exc.lineno)
+            ) from None
+        except (jinja2.UndefinedError, TypeError, ValueError) as exc:
+            raise UserError(
+                Problem(self._rel(name), str(exc), line=_template_line(exc, name), hint="see the README for the variables templates can use")
+            ) from None
+
+    def check(self) -> list[Problem]:
+        """A problem for every template that does not compile."""
+        problems = []
+        for path in sorted(self.folder.glob("*.j2")):
+            try:
+                self.env.get_template(path.name)
+            except jinja2.TemplateSyntaxError as exc:
+                problems.append(
+                    Problem(self._rel(path.name), f"syntax error: {exc.message}", line=exc.lineno)
+                )
+        return problems
+
+    def read(self, name: str) -> str:
+        try:
+            return self.env.loader.get_source(self.env, name)[0]
+        except jinja2.TemplateNotFound:
+            raise UserError(Problem(self._rel(name), "template not found")) from None
+
+    def _rel(self, name: str) -> str:
+        path = self.folder / name
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _template_line(exc: BaseException, name: str) -> int | None:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(name)]
+    return frames[-1].lineno if frames else None

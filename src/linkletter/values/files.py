@@ -1,0 +1,53 @@
+"""Reading a user's file: regular files only, at most a given size, as UTF-8 text."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from ..errors import ValueProblem
+
+
+def read_bounded(path: Path, limit: int, what: str = "this file", hint: str | None = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; ValueProblem otherwise. Never blocks
+    on a FIFO or a device and never reads more than `limit` + 1 bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ValueProblem("not found") from None
+    except OSError as exc:
+        raise ValueProblem(f"cannot be read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueProblem("is not a regular file; skipped", "keep only files here")
+        if info.st_size > limit:
+            raise ValueProblem(f"is {_size(info.st_size, exact=False)}; {what} may be at most {_size(limit)}", hint)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise ValueProblem(f"cannot be read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise ValueProblem(f"is larger than {_size(limit)}; {what} may be at most {_size(limit)}", hint)
+    return data
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (a byte-order mark allowed) with LF line ends; ValueProblem names the line of a bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueProblem(
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8",
+            line=data[: exc.start].count(b"\n") + 1,
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _size(count: int, exact: bool = True) -> str:
+    if count >= 2**20:
+        whole = exact and count % 2**20 == 0
+        return f"{count // 2**20} MiB" if whole else f"{count / 2**20:.1f} MiB"
+    return f"{count / 1024:.0f} KB" if count >= 1024 else f"{count} bytes"

@@ -1,0 +1,69 @@
+"""Text from user files made safe and plain: characters XML cannot carry removed, tags and
+entities turned into plain text, long text shortened at a word, names folded into keys."""
+
+from __future__ import annotations
+
+import html
+import html.entities
+import re
+import unicodedata
+
+import nh3
+
+# C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF: XML 1.0 cannot carry them.
+# DEL, C1 controls and U+FFFD (the mark of a failed decoding) are allowed but never meant, and
+# the W3C validator warns about them ("BadCharacters").
+UNWANTED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd-\uffff]")
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_to_text = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, attributes={})
+
+
+def clean_text(value: str) -> str:
+    """Drop the characters that XML 1.0 forbids and the ones feeds should not carry."""
+    return UNWANTED_CHARACTERS.sub("", value)
+
+
+def plain_text(value: str) -> str:
+    """Text from something that may hold tags and entities: tags dropped and entities decoded
+    until neither changes anything (`&lt;b&gt;` is a tag too), whitespace collapsed, and what
+    would still read as markup defused (`<a` becomes `< a`, `&copy` `& copy`). A title is text,
+    not HTML; feed readers and the W3C validator must not see HTML in it."""
+    text = clean_text(value)
+    for _ in range(5):
+        decoded = clean_text(html.unescape(_to_text.clean(text)))
+        if decoded == text:
+            break
+        text = decoded
+    return _SPACES.sub(" ", _defuse(text)).strip()
+
+
+_MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_LIKE = re.compile(r"&(#[xX0-9]|[A-Za-z][A-Za-z0-9]*)")
+_ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
+
+
+def _defuse(text: str) -> str:
+    text = _MARKUP_START.sub("< ", text)
+    return _ENTITY_LIKE.sub(
+        lambda m: (
+            f"& {m.group(1)}" if m.group(1).startswith("#") or m.group(1) in _ENTITY_NAMES else m.group(0)
+        ),
+        text,
+    )
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def category_key(name: str) -> str:
+    """What makes two category names one category: NFKC, case-folded, runs of spaces, `-` and `_`
+    made one space ("AI", " ai ", "Machine-Learning" and "machine learning")."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _SEPARATORS.sub(" ", text).strip()
