@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -57,7 +58,8 @@ ATOM_VOCAB = {
     "contributor": {"name", "uri", "email"},
 }
 
-# HTML white lists.  SecurityRisk tags are HTML too (they matter for ContainsHTML).
+# HTML tag lists (the validator's HTMLValidator): a tag outside HTML_TAGS is NotHtml, an HTML tag
+# in SECURITY_TAGS is a SecurityRisk.  SecurityRisk tags are HTML too (they matter for ContainsHTML).
 SECURITY_TAGS = set(
     "applet base basefont bdo body comment embed frame frameset head html iframe "
     "isindex link listing meta noframes object param plaintext script slot style "
@@ -65,26 +67,58 @@ SECURITY_TAGS = set(
 )
 HTML_TAGS = SECURITY_TAGS | set(
     "a abbr acronym address area article aside audio b bdi big blockquote br button canvas "
-    "caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt "
-    "em fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hgroup hr i img "
-    "input ins kbd label legend li main map mark menu meter nav noscript ol optgroup option "
-    "output p picture pre progress q rp rt ruby s samp search section select small source span "
-    "strike strong sub summary sup table tbody td template textarea tfoot th thead time tr "
-    "track tt u ul var video wbr".split()
+    "caption center cite code col colgroup command data datagrid datalist dd del details dfn "
+    "dialog dir div dl dt em eventsource fieldset figcaption figure font footer form h1 h2 h3 h4 "
+    "h5 h6 header hgroup hr i img input ins kbd label legend li m main map mark menu meter nav "
+    "noscript ol optgroup option output p picture pre progress q rp rt ruby s samp section "
+    "select small source span strike strong sub summary sup table tbody td template textarea "
+    "tfoot th thead time tr track tt u ul var video wbr".split()
 )
-OK_ATTRS = set(
-    "abbr accept accept-charset accesskey action align alt axis border cellpadding cellspacing "
-    "char charoff charset checked cite clear cols colspan color compact coords datetime dir "
-    "enctype for headers height href hreflang hspace id ismap label lang longdesc maxlength "
-    "method multiple name nohref noshade nowrap prompt rel rev rows rowspan rules scope shape "
-    "size span src start summary tabindex target title type usemap valign value vspace "
-    "width".split()
+# Attributes: only on* handlers (SecurityRiskAttr) and style (DangerousStyleAttr) are checked.
+# A style passes when it is a list of "property: value" pairs with SAFE_CSS properties (and,
+# for the background/border/margin/padding families, SAFE_CSS_KEYWORDS or simple values).
+SAFE_CSS = set(
+    "azimuth background background-color border border-bottom border-bottom-color "
+    "border-bottom-style border-bottom-width border-collapse border-color border-left "
+    "border-left-color border-left-style border-left-width border-right border-right-color "
+    "border-right-style border-right-width border-spacing border-style border-top "
+    "border-top-color border-top-style border-top-width border-width clear color cursor "
+    "direction display elevation float font font-family font-size font-style font-variant "
+    "font-weight height letter-spacing line-height list-style-type margin margin-bottom "
+    "margin-left margin-right margin-top overflow padding padding-bottom padding-left "
+    "padding-right padding-top pause pause-after pause-before pitch pitch-range richness speak "
+    "speak-header speak-numeral speak-punctuation speech-rate stress text-align text-decoration "
+    "text-indent unicode-bidi vertical-align voice-family volume white-space width".split()
+)
+SAFE_CSS_KEYWORDS = set(
+    "aqua auto black block blue bold both bottom brown center collapse dashed dotted fuchsia "
+    "gray green !important italic left lime maroon medium none navy normal nowrap olive pointer "
+    "purple red right solid silver teal top transparent underline white yellow".split()
+)
+SAFE_CSS_VALUE_RE = re.compile(
+    r"^(#[0-9a-f]+|rgb\(\d+%?,\d*%?,?\d*%?\)?|\d?\.?\d?\d(cm|em|ex|in|mm|pc|pt|px|%|,|\))?)$"
+)
+CSS_CHARS_RE = re.compile(r"""^([:,;#%.\sa-zA-Z0-9!]|\w-\w|'[\s\w]+'|"[\s\w]+"|\([\d,\s]+\))*$""")
+CSS_DECLS_RE = re.compile(r"^(\s*[-\w]+\s*:\s*[^:;]*(;|$))*$")
+# Relative references in RSS HTML (ContainsRelRef) are found by pattern, as the validator does:
+# only an href that is the first attribute of <a>, and any src of <img>.
+REL_REF_RES = (
+    re.compile(r"""<a\s+href=(?:"(.*?)"|'(.*?)'|([\w-]+))[\s>]""", re.I),
+    re.compile(r"""<img\s+[^>]*src=(?:"(.*?)"|'(.*?)'|([\w-]+))[\s>]""", re.I),
 )
 
 # URIs
 URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)?[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$")
 SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 BAD_URI_CHARS = set(' []{}|\\^`"<>')
+URN_RE = re.compile(
+    r"^[Uu][Rr][Nn]:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:([a-zA-Z0-9()+,.:=@;$_!*'\-]|%[0-9A-Fa-f]{2})+$"
+)
+UUID_RE = re.compile(r"^urn:uuid:[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$", re.I)
+TAG_RE = re.compile(
+    r"^tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*"
+    r"(#[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*)?$"
+)
 IANA_SCHEMES = set(
     "http https mailto urn tag ftp data file news nntp telnet irc ircs xmpp sip "
     "sips tel sms ldap gopher cid mid dav fax im imap info ipp mms pop rtsp snmp "
@@ -99,7 +133,13 @@ DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 RFC822_RE = re.compile(
     rf"^(?:({'|'.join(DAYS)}), )?(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}}) (\d\d):(\d\d)"
-    r"(?::(\d\d))? ([+-]\d\d[03]0|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|Z)$"
+    r"(?::(\d\d))? ([+-]?\d\d[03]0|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|Z)$"
+)
+# What does not match RFC822_RE but does match this looser RFC 822 form (after dropping comments)
+# is ProblematicalRFC822Date (a warning), anything else InvalidRFC2822Date (an error).
+RFC822_LOOSE_RE = re.compile(
+    r"^((mon|tue|wed|thu|fri|sat|sun)\s*,\s*)?\d\d?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"\s+\d\d(\d\d)?\s+\d\d:\d\d(:\d\d)?\s+(([+-]\d\d\d\d)|ut|gmt|est|edt|cst|cdt|mst|mdt|pst|pdt|[a-ik-z])?$"
 )
 ZONES = dict(UT=0, GMT=0, Z=0, EST=-5, EDT=-4, CST=-6, CDT=-5, MST=-7, MDT=-6, PST=-8, PDT=-7)
 RFC3339_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d*)?(Z|([+-])(\d\d):(\d\d))$")
@@ -112,7 +152,8 @@ EMAIL_RE = re.compile(
     r"[A-Za-z0-9][-A-Za-z0-9]*$"
 )
 EMAIL_IN_NAME_RE = re.compile(r"<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>")
-MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$")
+_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'  # an RFC 2045 token, as loosely as the validator reads it
+MIME_RE = re.compile(rf'^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=("(\\"|[^"])*"|{_TOKEN}))*$')
 BAD_CHARS_RE = re.compile("[\x80-\x9f\ufffd]")
 MEDIA_CONTENT_ATTRS = set(
     "url fileSize type medium isDefault expression bitrate framerate "
@@ -131,6 +172,7 @@ def check_feed(data: bytes, self_url: str, now: datetime) -> list[str]:
     except etree.XMLSyntaxError as exc:
         return [f"E SAXError: / {exc}"]
     checker = _Checker(self_url, now if now.tzinfo else now.replace(tzinfo=UTC))
+    checker.hex_lines = {i for i, line in enumerate(data.split(b"\n"), 1) if b"&#x" in line}
     if root.tag == A + "feed":
         checker.common(root, atom=True)
         checker.check_atom(root)
@@ -140,6 +182,16 @@ def check_feed(data: bytes, self_url: str, now: datetime) -> list[str]:
     else:
         checker.log("E", "UndefinedElement", root, "root is neither <rss> nor Atom <feed>")
     return list(dict.fromkeys(checker.found))  # drop exact repeats, keep order
+
+
+# RSS item children with the same meaning (DuplicateItemSemantics when both are present).
+ITEM_SEMANTICS = [
+    ("author", f"{{{DC}}}creator"),
+    ("category", f"{{{DC}}}subject"),
+    ("pubDate", f"{{{DC}}}date"),
+    ("guid", A + "id"),
+    ("pubDate", A + "published"),
+]
 
 
 def _kids(el):
@@ -197,6 +249,19 @@ def _is_canonical(uri: str) -> bool:
     return True
 
 
+def _safe_style(style: str) -> bool:
+    """The validator's checkStyle: only SAFE_CSS properties with harmless values."""
+    if not CSS_CHARS_RE.match(style) or not CSS_DECLS_RE.match(style):
+        return False
+    for prop, value in re.findall(r"([-\w]+)\s*:\s*([^:;]*)", style.lower()):
+        if prop not in SAFE_CSS:
+            return False
+        words = value.split() if prop.split("-")[0] in ("background", "border", "margin", "padding") else []
+        if any(w not in SAFE_CSS_KEYWORDS and not SAFE_CSS_VALUE_RE.match(w) for w in words):
+            return False
+    return True
+
+
 class _TagLister(HTMLParser):
     """Collects every start tag with its (entity-decoded) attributes."""
 
@@ -211,6 +276,7 @@ class _TagLister(HTMLParser):
 class _Checker:
     def __init__(self, self_url: str, now: datetime):
         self.self_url, self.now, self.found = self_url, now, []
+        self.hex_lines: set[int] = set()  # source lines holding "&#x" (set by check_feed)
 
     def log(self, level, cls, where, detail=""):
         where = where if isinstance(where, str) else _path(where)
@@ -223,17 +289,13 @@ class _Checker:
         for prefix, uri in sorted(declared, key=str):
             if uri in odd_media:  # MediaRssNamespace: must be exactly MEDIA (trailing slash)
                 self.log("E", "MediaRssNamespace", root, f"xmlns:{prefix or ''}='{uri}'")
+            elif uri not in KNOWN_NS:  # UnknownNamespace: any declaration, used or not
+                self.log("W", "UnknownNamespace", root, uri)
             if atom and prefix == "atom":  # AvoidNamespacePrefix
                 self.log("W", "AvoidNamespacePrefix", root, "xmlns:atom in an Atom document")
         vocab, core = (ATOM_VOCAB, ATOM) if atom else (RSS_VOCAB, None)
-        reported = set(odd_media)
         for el in root.iter(etree.Element):
             q = etree.QName(el)
-            used = [q.namespace] + [etree.QName(a).namespace for a in el.attrib]
-            for uri in used:  # UnknownNamespace, once per namespace
-                if uri and uri not in KNOWN_NS and uri not in reported:
-                    self.log("W", "UnknownNamespace", el, uri)
-                    reported.add(uri)
             for value in [el.text or "", el.tail or "", *el.attrib.values()]:
                 if BAD_CHARS_RE.search(value):  # BadCharacters: C1 controls, U+FFFD
                     self.log("W", "BadCharacters", el, repr(value[:40]))
@@ -264,7 +326,7 @@ class _Checker:
         self.single_use(ch, "title link description language pubDate lastBuildDate docs")
         if not any(link.get("rel") == "self" for link in ch.findall(A + "link")):
             self.log("W", "MissingAtomSelfLink", ch, "no atom:link rel='self'")
-        self.atom_links(ch)
+        self.atom_links(ch, atom=False)
         guids = {}
         for k in kids:
             if k.tag == "item":
@@ -288,7 +350,10 @@ class _Checker:
             self.log("E", "DuplicateValue", guid, f"'{_text(guid)}' repeats {guids[_text(guid)]}")
         elif _text(guid):
             guids[_text(guid)] = _path(item).rsplit("/", 1)[-1]
-        self.atom_links(item)
+        for core, ext in ITEM_SEMANTICS:  # DuplicateItemSemantics: core element and its twin
+            if core in tags and ext in tags:
+                self.log("W", "DuplicateItemSemantics", item, f"{core} and {ext}")
+        self.atom_links(item, atom=False)
         for k in _kids(item):
             self.rss_field(k)
 
@@ -320,11 +385,12 @@ class _Checker:
         if perma is not None and perma not in ("true", "false"):
             self.log("E", "InvalidBooleanAttribute", _path(el) + "/@isPermaLink", repr(perma))
         if perma == "false":
+            if len(v) < 9 and v.isdigit():
+                self.log("W", "NotSufficientlyUnique", el, repr(v))
             return
-        if v.startswith(("tag:", "urn:uuid:")):  # InvalidPermalink: must be an http(s) URL
+        # a permalink must be a full URI (InvalidHttpGUID), and not a tag: or urn:uuid: one
+        if self.uri(el, v, error="InvalidHttpGUID") and v.lower().startswith(("tag:", "urn:uuid:")):
             self.log("E", "InvalidPermalink", el, f"'{v}' is not a URL; use isPermaLink='false'")
-        elif self.uri(el, v) and not v.lower().startswith(("http://", "https://")):
-            self.log("E", "InvalidPermalink", el, f"'{v}' is not an http(s) URL")
 
     def contact(self, el, v):
         """managingEditor/webMaster/author must be 'addr@host (Real Name)'."""
@@ -340,8 +406,11 @@ class _Checker:
             if el.get(attr) is None:
                 self.log("E", "MissingAttribute", el, attr)
         length, mime, url = el.get("length"), el.get("type"), el.get("url")
-        if length is not None and not re.fullmatch(r"\d+", length):
+        if length is not None and not re.fullmatch(r"\s*[+-]?\d+\s*", length):
             self.log("E", "InvalidIntegerAttribute", _path(el) + "/@length", repr(length))
+        elif length is not None and int(length) < 0:
+            cls = "UseZeroForUnknown" if int(length) == -1 else "InvalidNonNegativeInteger"
+            self.log("E", cls, _path(el) + "/@length", repr(length))
         if mime is not None and not MIME_RE.match(mime):
             self.log("E", "InvalidMIMEAttribute", _path(el) + "/@type", repr(mime))
         dotted_http = re.compile(r"^https?://[^/?#:]+\.[^/?#:]+")
@@ -362,7 +431,7 @@ class _Checker:
         self.single_use(feed, "id title updated subtitle rights generator icon logo", A)
         if not any(k.tag == A + "link" and k.get("rel") == "self" for k in head):
             self.log("W", "MissingSelf", feed, "no link rel='self' before the entries")
-        self.atom_links(feed)
+        self.atom_links(feed, atom=True)
         for k in kids:
             if k.tag != A + "entry":
                 self.atom_field(k)
@@ -384,7 +453,7 @@ class _Checker:
         links = e.findall(A + "link")
         if not has_content and all(x.get("rel", "alternate") != "alternate" for x in links):
             self.log("E", "MissingContentOrAlternate", e, "no content or alternate link")
-        self.atom_links(e)
+        self.atom_links(e, atom=True)
         for k in _kids(e):
             self.atom_field(k)
         for name, seen, cls in (("id", ids, "DuplicateEntries"), ("updated", updates, "DuplicateUpdated")):
@@ -414,14 +483,14 @@ class _Checker:
             term = k.get("term")
             if term is None:
                 self.log("E", "MissingAttribute", k, "term")
-            elif not term.strip():
+            elif not term:  # only an empty term: the validator takes a blank one
                 self.log("W", "NotBlank", _path(k) + "/@term", "empty term")
             if k.get("scheme") is not None:
-                self.uri(k, k.get("scheme"), attr="scheme")
+                self.uri(k, k.get("scheme"), attr="scheme", iri=True)
             if k.get("label") is not None:
-                self.plain(k, k.get("label"), rss=False, where=_path(k) + "/@label")
+                self.plain(k, k.get("label"), rss=False, where=_path(k) + "/@label", construct=False)
         elif name == "generator":
-            self.plain(k, k.text or "", rss=False, blank=True)
+            self.plain(k, k.text or "", rss=False, blank=True, construct=False)
             if k.get("uri") is not None:
                 self.uri(k, k.get("uri"), relative_ok=True, attr="uri")
         elif name in ("icon", "logo"):
@@ -429,7 +498,9 @@ class _Checker:
 
     def text_construct(self, k, name):
         kind = k.get("type", "text")
-        if kind not in ("text", "html", "xhtml") and not (name == "content" and MIME_RE.match(kind)):
+        if kind not in ("text", "html", "xhtml") and not MIME_RE.match(kind):
+            return self.log("E", "InvalidMIMEType", _path(k) + "/@type", repr(kind))
+        if kind not in ("text", "html", "xhtml") and name != "content":  # a MIME type, not allowed
             return self.log("E", "InvalidTextType", _path(k) + "/@type", repr(kind))
         if name == "content" and k.get("src") is not None:
             return self.uri(k, k.get("src"), relative_ok=True, attr="src")
@@ -445,13 +516,13 @@ class _Checker:
         if name is None:
             self.log("E", "MissingElement", p, "name")
         else:
-            self.plain(name, name.text or "", rss=False, blank=True)
+            self.plain(name, name.text or "", rss=False, blank=True, construct=False)
             if EMAIL_IN_NAME_RE.search(name.text or ""):
                 self.log("W", "ContainsEmail", name, repr(name.text))
         if email is not None and not EMAIL_RE.match(_text(email)):
             self.log("E", "InvalidAddrSpec", email, repr(email.text))
         if uri is not None:  # an IRI reference: relative is allowed
-            self.uri(uri, _text(uri), relative_ok=True)
+            self.uri(uri, _text(uri), relative_ok=True, iri=True)
 
     # ----------------------------------------------------------------- shared helpers
     def single_use(self, parent, names: str, ns: str = ""):
@@ -459,17 +530,17 @@ class _Checker:
             for dup in parent.findall(ns + name)[1:]:
                 self.log("E", "DuplicateElement", dup, f"more than one {name}")
 
-    def atom_links(self, parent):
-        """atom:link children of feed/entry/channel/item: href, self link, duplicates."""
+    def atom_links(self, parent, atom: bool):
+        """atom:link children of feed/entry/channel/item: href, self link, duplicates (Atom only)."""
         alternates = {}
         for link in parent.findall(A + "link"):
             href = link.get("href")
             if href is None:
                 self.log("E", "MissingAttribute", link, "href")
                 continue
-            self.uri(link, href, relative_ok=True, attr="href")
+            self.uri(link, href, relative_ok=True, attr="href", iri=True)
             rel = link.get("rel", "alternate")
-            if rel == "alternate":  # DuplicateAtomLink: same (type, hreflang)
+            if rel == "alternate" and atom:  # DuplicateAtomLink: same (type, hreflang)
                 key = (link.get("type"), link.get("hreflang"))
                 if key in alternates:
                     self.log("E", "DuplicateAtomLink", link, f"type/hreflang {key} repeated")
@@ -482,21 +553,38 @@ class _Checker:
                 if link.get("type") not in (None, *SELF_TYPES):
                     self.log("W", "SelfNotAtom", link, repr(link.get("type")))
 
-    def uri(self, el, value: str, relative_ok=False, attr=None) -> bool:
-        """Absolute-URI checks (relative references allowed where relative_ok); True if OK."""
+    def uri(self, el, value: str, relative_ok=False, attr=None, iri=False, error="InvalidFullLink") -> bool:
+        """URI checks (relative references allowed where relative_ok, IRIs where iri); True if OK.
+
+        As in the validator: tag: and urn: values are checked against their own grammars first
+        (InvalidTAG, InvalidUUID, InvalidURN); only http and ftp URIs must name a host.
+        """
         where, v = _path(el) + (f"/@{attr}" if attr else ""), value.strip()
-        if any(ord(c) > 127 for c in v):
-            self.log("E", "UriNotIri", where, repr(v))
-        elif any(c in BAD_URI_CHARS or ord(c) < 32 for c in v):
+        scheme = v.split(":")[0].lower()
+        if scheme == "tag":
+            if not TAG_RE.match(v):
+                self.log("E", "InvalidTAG", where, repr(v))
+                return False
+            return True
+        if scheme == "urn":
+            if v.lower().startswith("urn:uuid:") and not UUID_RE.match(v):
+                self.log("E", "InvalidUUID", where, repr(v))
+            elif not URN_RE.match(v):
+                self.log("E", "InvalidURN", where, repr(v))
+            else:
+                return True
+            return False
+        ascii_v = re.sub(r"[^\x00-\x7f]", "x", v) if iri else v
+        if any(c in BAD_URI_CHARS or ord(c) < 32 for c in ascii_v):
             self.log("E", "InvalidUriChar", where, repr(v))
+        elif any(ord(c) > 127 for c in ascii_v):
+            self.log("E", "UriNotIri", where, repr(v))
         elif relative_ok and not SCHEME_RE.match(v):
             return True
-        elif not URI_RE.match(v) or (
-            SCHEME_RE.match(v).group(1).lower() in ("http", "https") and not re.match(r"^\w+://[^/]", v)
-        ):
-            self.log("E", "InvalidFullLink", where, repr(v))
+        elif not URI_RE.match(ascii_v) or (scheme in ("http", "ftp") and not re.match(r"^\w+://[^/]", v)):
+            self.log("E", error, where, repr(v))
         else:
-            if SCHEME_RE.match(v).group(1).lower() not in IANA_SCHEMES:
+            if scheme.isalpha() and scheme not in IANA_SCHEMES:
                 self.log("W", "SchemeNotIANARegistered", where, repr(v))
             return True
         return False
@@ -505,17 +593,28 @@ class _Checker:
         if not LANG_RE.match(v):
             self.log("E", "InvalidLanguage", where, repr(v))
 
-    def plain(self, el, v: str, rss: bool, blank=False, where=None):
-        """Plain-text values: NotBlank, ContainsHTML/ContainsUndeclaredHTML, CharacterData."""
+    def plain(self, el, v: str, rss: bool, blank=False, where=None, construct=True):
+        """Plain-text values: NotBlank, ContainsHTML/ContainsUndeclaredHTML, CharacterData.
+
+        Like the validator, at most one of: an HTML end tag; else an HTML entity or character
+        reference (skipped when the element's source lines hold "&#x"); else, in RSS only,
+        CharacterData for "&#" or "<" + letter (same exemption).  Atom text constructs say
+        ContainsUndeclaredHTML; other Atom plain text (names, labels, generator) ContainsHTML.
+        """
         where = where or _path(el)
         if blank and not v.strip():
             self.log("W", "NotBlank", where)
-        end_tags = [t for t in re.findall(r"</(\w+)\s*>", v) if t.lower() in HTML_TAGS]
-        entities = [e for e in re.findall(r"&(#|[A-Za-z]+)", v) if e == "#" or e in name2codepoint]
-        if end_tags or entities:
-            cls = "ContainsHTML" if rss else "ContainsUndeclaredHTML"
+        cls = "ContainsHTML" if rss or not construct else "ContainsUndeclaredHTML"
+        first = el.sourceline or 0
+        exempt = any(n in self.hex_lines for n in range(first, first + v.count("\n") + 1))
+        end_tags = [t for t in re.findall(r"</(\w+)>", v) if t.lower() in HTML_TAGS]
+        entities = re.findall(r"&(#?\w+)", v)
+        if end_tags:
             self.log("W", cls, where, repr(v[:60]))
-        if rss and re.search(r"&#[x0-9]|<[/a-zA-Z]", v):
+        elif entities:
+            if not exempt and any(e in name2codepoint or e == "apos" or not e.isalpha() for e in entities):
+                self.log("W", cls, where, repr(v[:60]))
+        elif rss and not exempt and re.search(r"&#[x0-9]|<[/a-zA-Z]", v):
             self.log("W", "CharacterData", where, repr(v[:60]))
 
     def html(self, el, markup: str, rss: bool):
@@ -528,21 +627,32 @@ class _Checker:
         lister.feed(markup)
         lister.close()
         for tag, attrs in lister.tags:
+            if tag not in HTML_TAGS:
+                self.log("W", "NotHtml", el, f"Non-html tag <{tag}>")
+                continue
             if tag in SECURITY_TAGS:
                 self.log("W", "SecurityRisk", el, f"<{tag}>")
-            elif tag not in HTML_TAGS:
-                self.log("W", "NotHtml", el, f"Non-html tag <{tag}>")
+                continue
             for name, value in attrs:
-                if name == "style":
-                    self.log("W", "DangerousStyleAttr", el, f"<{tag} style>")
-                elif name not in OK_ATTRS and not name.startswith("data-"):
+                if name == "style" and not _safe_style(value or ""):
+                    self.log("W", "DangerousStyleAttr", el, f"<{tag} style={value!r}>")
+                elif name.startswith("on"):
                     self.log("W", "SecurityRiskAttr", el, f"<{tag} {name}>")
-                link_attr = (tag, name) in (("a", "href"), ("img", "src"))
-                if rss and link_attr and not re.match(r"^\w+:", value or ""):
-                    self.log("W", "ContainsRelRef", el, f"<{tag} {name}={value!r}>")
+        if rss:
+            for pattern in REL_REF_RES:
+                for groups in pattern.findall(markup):
+                    ref = unescape("".join(groups)).strip()
+                    if not re.match(r"^\w+:", ref):
+                        self.log("W", "ContainsRelRef", el, repr(ref))
 
     def rfc822(self, el, v):
         m = RFC822_RE.match(v)
+        if not m:
+            loose, previous = re.sub(r"\\.", "", v), None
+            while loose != previous:  # drop (nested) comments
+                loose, previous = re.sub(r"\([^(]*?\)", " ", loose), loose
+            if RFC822_LOOSE_RE.match(loose.strip().lower()):
+                return self.log("W", "ProblematicalRFC822Date", el, repr(v))
         try:
             dow, day, mon, year, hh, mm, ss, zone = m.groups() if m else (None,) * 8
             local = datetime(int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss or 0))
@@ -552,6 +662,8 @@ class _Checker:
             self.log("E", "IncorrectDOW", el, f"{v!r} is a {DAYS[local.weekday()]}")
         if zone[0] in "+-":
             offset = (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 60 + int(zone[3:]))
+        elif zone[0].isdigit():
+            offset = int(zone[:2]) * 60 + int(zone[2:])
         else:
             offset = ZONES[zone] * 60
         self.plausible(el, v, local.replace(tzinfo=timezone(timedelta(minutes=offset))), 600)
@@ -595,4 +707,4 @@ class _Checker:
             for attr in ("width", "height"):
                 size = thumb.get(attr)
                 if size is not None and not re.fullmatch(r"[1-9]\d*", size):
-                    self.log("E", "InvalidIntegerAttribute", _path(thumb) + f"/@{attr}", repr(size))
+                    self.log("E", "InvalidPositiveInteger", _path(thumb) + f"/@{attr}", repr(size))
