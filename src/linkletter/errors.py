@@ -72,7 +72,8 @@ class UserError(Exception):
 
 def kind_of(value: object) -> str:
     """How a message names the type of a YAML value."""
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return names.get(type(value), type(value).__name__)
 
 
 def shown_path(path: Path, root: Path) -> str:
