@@ -1,0 +1,179 @@
+"""What a person sees, in a real chromium: the index page, the digest archive, an issue's web page
+and its email HTML load without console errors or failed requests, their links work, they fit
+375 and 600 px wide screens without sideways scrolling, and their images have alt text.
+
+The fixture site is built and one issue published once per module; `dist/` is served over HTTP at
+the base_url's path, and the browser gets https://links.example.org/sub/... from that server, so
+pages are opened at their public addresses. Screenshots go to TMPDIR/linkletter-screenshots.
+Skipped without chromium or the playwright package (see support/browser.py)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import FIXED_NOW_ARG, FIXTURES, REPO
+from linkletter.cli import main as cli_main
+from support import browser as harness
+from support.browser import (
+    SiteUnderTest,
+    check_links,
+    horizontal_overflow,
+    images_without,
+    links,
+    screenshot,
+    serve_directory,
+)
+
+browser = harness.browser  # the fixtures: a session-wide chromium, and open_page(site, url, ...)
+open_page = harness.open_page
+
+PUBLIC_BASE = "https://links.example.org/sub/"  # site.base_url of tests/fixtures/site
+ISSUE = "2024-05-13"
+WIDTHS = (375, 600)
+WEB_PAGES = {
+    "index": "",
+    "digest-archive": "digest/",
+    "digest-issue": f"digest/{ISSUE}.html",
+}
+PAGES = (*WEB_PAGES, "email")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The fixture project (as conftest's `project`), built and with issue 2024-05-13 published."""
+    project = tmp_path_factory.mktemp("browser") / "site"
+    shutil.copytree(FIXTURES / "site", project)
+    shutil.copytree(REPO / "templates", project / "templates")
+    assert cli_main(["build", "-C", str(project), "--now", FIXED_NOW_ARG]) == 0
+    assert cli_main(["digest", "-C", str(project), "--now", FIXED_NOW_ARG, "--date", ISSUE, "--publish"]) == 0
+    assert (project / "dist" / "digest" / f"{ISSUE}.html").is_file()
+    return project
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    with serve_directory(built / "dist", prefix="/sub/") as server:
+        yield SiteUnderTest(served_at=server.url, public_base=PUBLIC_BASE)
+
+
+def address(site: SiteUnderTest, built, name: str) -> str:
+    if name == "email":
+        return (built / ".linkletter" / "preview" / ISSUE / "email.html").as_uri()
+    return site.url(WEB_PAGES[name])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_loads_without_errors(open_page, site, built, name):
+    visit = open_page(site, address(site, built, name))
+    assert visit.page.title(), "the page has no <title>"
+    assert visit.problems() == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_links_work(open_page, site, built, name):
+    visit = open_page(site, address(site, built, name))
+    found = links(visit.page)
+    assert found, "no links at all"
+    assert check_links(site, found) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_fits_the_screen(open_page, site, built, name, width):
+    visit = open_page(site, address(site, built, name), width=width)
+    overflow = horizontal_overflow(visit.page, width)
+    screenshot(visit.page, f"{name}-{width}")
+    assert overflow is None
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_images_have_alt(open_page, site, built, name):
+    visit = open_page(site, address(site, built, name))
+    assert images_without(visit.page, "alt") == []
+    if name == "email":  # Outlook sizes an image by its width attribute, not by CSS
+        assert images_without(visit.page, "width") == []
+
+
+def test_the_issue_shows_its_image(open_page, site, built):
+    """The one featured image of the fixture week is on the web page, stubbed, and fits 375 px."""
+    visit = open_page(site, address(site, built, "digest-issue"), width=375)
+    assert visit.external_requests == ["image https://images.example.com/cat.png"]
+    box = visit.page.locator("img.item-image").bounding_box()
+    assert box and 0 < box["width"] <= 375
+
+
+# ---------------------------------------------------------------------------------------------
+# The harness sees what it is meant to see
+
+
+def test_harness_reports_a_missing_page_and_a_console_error(open_page, site):
+    visit = open_page(site, site.url("digest/1999-01-01.html"))
+    assert visit.failed_requests == [f"{PUBLIC_BASE}digest/1999-01-01.html: HTTP 404"]
+    visit.page.evaluate("console.error('deliberate')")
+    assert any("deliberate" in text for text in visit.console_errors)
+
+
+def test_harness_reports_bad_links(site):
+    found = [
+        ("x", f"{PUBLIC_BASE}feeds/missing.atom.xml", "missing"),
+        ("y", f"{PUBLIC_BASE}digest/{ISSUE}.html#no-such-section", "fragment"),
+        ("/elsewhere", "https://other.example/elsewhere", "relative"),
+        ("javascript:void(0)", "javascript:void(0)", "script"),
+        ("https://ok.example/", "https://ok.example/", "fine"),
+        ("z", f"{PUBLIC_BASE}digest/{ISSUE}.html#python", "fine too"),
+    ]
+    problems = check_links(site, found)
+    assert len(problems) == 4, problems
+    assert "HTTP 404" in problems[0] and "no id 'no-such-section'" in problems[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Real bookmarks: the MIT corpus (as conftest's `corpus_project`), week of 2022-07-11
+
+CORPUS_ISSUE = "2022-07-11"
+LONG_WORD = (
+    "a title that starts with a word wider than a 375 px screen's column "
+    "('leandromoreira/digital_video_introduction:', 347 px at 17 px bold, in 343 px) widens the "
+    "layout table and the page scrolls 4 px sideways: .item-title has no overflow-wrap"
+)
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory):
+    project = tmp_path_factory.mktemp("browser-corpus") / "corpus-site"
+    shutil.copytree(FIXTURES / "site", project, ignore=shutil.ignore_patterns("content", "feeds"))
+    shutil.copytree(REPO / "content" / "niqdev-my-awesome", project / "content")
+    shutil.copytree(REPO / "templates", project / "templates")
+    assert cli_main(["build", "-C", str(project), "--now", FIXED_NOW_ARG]) == 0
+    assert (
+        cli_main(["digest", "-C", str(project), "--now", FIXED_NOW_ARG, "--date", CORPUS_ISSUE, "--publish"])
+        == 0
+    )
+    with serve_directory(project / "dist", prefix="/sub/") as server:
+        yield project, SiteUnderTest(served_at=server.url, public_base=PUBLIC_BASE)
+
+
+@pytest.mark.parametrize(
+    ("name", "width"),
+    [
+        ("index", 375),
+        ("digest-issue", 600),
+        pytest.param("digest-issue", 375, marks=pytest.mark.xfail(strict=True, reason=LONG_WORD)),
+        ("email", 375),
+        ("email", 600),
+    ],
+)
+def test_corpus_pages(open_page, corpus_site, name, width):
+    project, site = corpus_site
+    if name == "email":
+        url = (project / ".linkletter" / "preview" / CORPUS_ISSUE / "email.html").as_uri()
+    else:
+        url = site.url({"index": "", "digest-issue": f"digest/{CORPUS_ISSUE}.html"}[name])
+    visit = open_page(site, url, width=width)
+    screenshot(visit.page, f"corpus-{name}-{width}")
+    assert visit.problems() == []
+    assert check_links(site, links(visit.page)) == []
+    assert images_without(visit.page, "alt") == []
+    assert horizontal_overflow(visit.page, width) is None
