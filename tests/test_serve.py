@@ -1,0 +1,81 @@
+"""`linkletter serve`: a local preview that links to itself, rebuilds on every change, reports
+problems without stopping, serves the week's digest preview, and ends cleanly."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import urllib.request
+
+import pytest
+
+from conftest import FIXED_NOW
+from linkletter.commands.serve import serve
+
+pytestmark = pytest.mark.process
+
+
+class Preview:
+    """`serve` on a thread; rounds and the served URL arrive on queues."""
+
+    def __init__(self, project):
+        self.rounds: queue.Queue = queue.Queue()
+        self.urls: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=serve,
+            args=(project, None, 0, lambda: FIXED_NOW, self.rounds.put, self.stop, self.urls.put),
+            daemon=True,
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        self.first = self.rounds.get(timeout=60)
+        self.url = self.urls.get(timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "serve did not stop"
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+
+    def next_round(self):
+        return self.rounds.get(timeout=60)
+
+
+def test_the_preview_links_to_itself_and_keeps_the_real_output_untouched(project):
+    with Preview(project) as preview:
+        assert preview.url.startswith("http://127.0.0.1:")
+        status, kind, index = preview.get("")
+        assert status == 200 and kind.startswith("text/html")
+        assert f'href="{preview.url}feeds/python.atom.xml"' in index
+        assert "links.example.org" not in index
+        status, kind, atom = preview.get("feeds/python.atom.xml")
+        assert (
+            kind.startswith("application/atom+xml") and f'href="{preview.url}feeds/python.atom.xml"' in atom
+        )
+        assert not (project / "dist").exists()
+
+
+def test_it_serves_the_digest_preview_of_the_current_week(project):
+    with Preview(project) as preview:
+        assert "digest preview" in preview.first.message
+        status, _, web = preview.get("digest-preview/web.html")
+        assert status == 200 and "Fixture Weekly" in web
+
+
+def test_a_change_rebuilds_and_a_broken_file_is_reported_without_stopping(project):
+    bookmark = project / "content/2024/old.md"
+    with Preview(project) as preview:
+        assert not [p for p in preview.first.problems if p.is_error]
+        bookmark.write_text(bookmark.read_text().replace("An old one", "An old one, renamed"))
+        round_ = preview.next_round()
+        assert "An old one, renamed" in preview.get("categories/python.rss.xml")[2], round_
+        bookmark.write_text("---\ntitle: broken\n")
+        round_ = preview.next_round()
+        assert any(p.path == "content/2024/old.md" and p.is_error for p in round_.problems), round_
+        assert preview.get("")[0] == 200  # still serving
