@@ -466,7 +466,9 @@ def test_a_broken_digest_template_does_not_stop_the_feeds(project, run):
     # without the stored page the build renders it again, reports the template, and still writes the feeds
     (project / ".linkletter/issues/2024-05-13.html").unlink()
     (project / "content/2024/old.md").write_text(
-        (project / "content/2024/old.md").read_text().replace("An old one, renamed", "An old one, renamed twice")
+        (project / "content/2024/old.md")
+        .read_text()
+        .replace("An old one, renamed", "An old one, renamed twice")
     )
     code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
     assert code == 1

@@ -20,13 +20,15 @@ def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Pro
     try:
         if path.stat().st_size > MAX_BYTES:
             return [], [
-                Problem(relpath, f"is larger than {MAX_BYTES // 2**20} MiB; nobody was read", hint="split the list")
+                Problem(
+                    relpath,
+                    f"is larger than {MAX_BYTES // 2**20} MiB; nobody was read",
+                    hint="split the list",
+                )
             ]
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        return [], [
-            Problem(relpath, "not found", hint="set digest.recipients to your list of addresses")
-        ]
+        return [], [Problem(relpath, "not found", hint="set digest.recipients to your list of addresses")]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(relpath, f"cannot be read as UTF-8 text: {exc}")]
     rows = list(_rows(text))
@@ -39,7 +41,12 @@ def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Pro
         recipient = Recipient(address, " ".join(name.split()))
         if recipient.key in seen:
             problems.append(
-                Problem(relpath, f"{address} is listed twice (first on line {seen[recipient.key]}); it gets one copy", line=line, severity=NOTE)
+                Problem(
+                    relpath,
+                    f"{address} is listed twice (first on line {seen[recipient.key]}); it gets one copy",
+                    line=line,
+                    severity=NOTE,
+                )
             )
             continue
         seen[recipient.key] = line

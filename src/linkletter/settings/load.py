@@ -51,7 +51,9 @@ def read_settings(path: Path, root: Path) -> tuple[dict, dict[str, int], str]:
     """A settings file's mapping, the line of each key, and the path as messages show it."""
     rel = shown_path(path, root)
     if not path.exists():
-        raise UserError(Problem(rel, "not found", hint="run linkletter in the project folder, or pass --config"))
+        raise UserError(
+            Problem(rel, "not found", hint="run linkletter in the project folder, or pass --config")
+        )
     try:
         text = decode_text(read_bounded(path, MAX_SETTINGS_BYTES, "a settings file"))
         data, lines = parse_mapping(clean_text(text), 1)
@@ -188,11 +190,19 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         slug, rel = path.stem, shown_path(path, root)
         if not _FEED_SLUG.fullmatch(slug):
             problems.append(
-                Problem(rel, f"the file name {slug!r} cannot be a feed slug", hint="use lower-case letters, digits, - and _ (e.g. python.yaml)")
+                Problem(
+                    rel,
+                    f"the file name {slug!r} cannot be a feed slug",
+                    hint="use lower-case letters, digits, - and _ (e.g. python.yaml)",
+                )
             )
         elif slug in seen:
             problems.append(
-                Problem(rel, f"a second feed with the slug {slug!r} (also {seen[slug]})", hint="rename one of the files")
+                Problem(
+                    rel,
+                    f"a second feed with the slug {slug!r} (also {seen[slug]})",
+                    hint="rename one of the files",
+                )
             )
         else:
             seen[slug] = rel
