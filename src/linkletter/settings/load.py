@@ -38,6 +38,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     build = _build(reader, top["build"], root)
     digest = _digest(reader, top["digest"], root, site)
     smtp = _smtp(reader, top["smtp"])
+    _check_recipients_place(reader, digest, build)
     schedule = ScheduleSpec(**reader.section(top["schedule"], SCHEDULE, "schedule."))
     if reader.problems:
         raise UserError(sorted(reader.problems, key=lambda p: p.line or 0))
@@ -144,6 +145,16 @@ def _digest(reader: c.Reader, data, root: Path, site: Site) -> DigestSpec:
         deadline_hours=v["deadline_hours"],
         path=v["path"] or "digest",
     )
+
+
+def _check_recipients_place(reader: c.Reader, digest: DigestSpec, build: BuildSpec) -> None:
+    """The subscriber list is private: never inside the output folder, which gets deployed."""
+    if digest.recipients is not None and digest.recipients.resolve().is_relative_to(build.output_dir):
+        reader.problem(
+            "digest.recipients",
+            "the recipients file must not be inside the output folder (it would be published)",
+            "keep it next to linkletter.yaml, e.g. recipients.csv",
+        )
 
 
 def unsubscribe_url_problem(template: str) -> str | None:
