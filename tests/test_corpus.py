@@ -19,7 +19,8 @@ def test_corpus_builds_cleanly(corpus_project, run):
     assert err == ""  # no warnings: nothing in the corpus is wrong, only quirky
 
 
-def test_corpus_check_reports_the_merges_as_notes(corpus_project, run):
+def test_corpus_check_reports_the_merges_as_notes(corpus_project, run, monkeypatch):
+    monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", "s")  # check warns when it is unset
     code, out, err = run("check", "-C", corpus_project, "--now", CORPUS_NOW)
     assert code == 0
     assert "0 error(s), 0 warning(s)" in out

@@ -125,13 +125,19 @@ def test_hostile_text_never_reaches_any_output(project, run):
 def test_an_encoded_word_cannot_inject_email_headers(project, run):
     shutil.copy(BAD / "title-encoded-word.md", project / "content/")
     recipients = project / "recipients.csv"
-    recipients.write_text('email,name\nmallory@example.org,"=?utf-8?q?M=0D=0ABcc:_evil2@example.org?="\n')
-    code, _, err = run("send", "-C", project, "--now", FIXED_NOW_ARG, "--dry-run")
-    assert code == 0, err
+    recipients.write_text(
+        'email,name\nmallory@example.org,"=?utf-8?q?M=0D=0ABcc:_evil2?="\n'
+        'eve@example.org,"=?utf-8?q?M=0D=0ABcc:_evil2@example.org?="\n'
+    )
+    code, _, err = run(
+        "send", "-C", project, "--now", FIXED_NOW_ARG, "--dry-run", "--outbox", project / "out"
+    )
+    assert code == 1, err
+    assert "recipients.csv:3: the name of eve@example.org holds an address" in err  # refused outright
     from email import message_from_bytes
     from email.policy import default
 
-    raw = next((project / ".linkletter/outbox/2024-05-13").glob("*.eml")).read_bytes()
+    (raw,) = [path.read_bytes() for path in (project / "out").glob("*.eml")]
     message = message_from_bytes(raw, policy=default)
     assert "Bcc" not in message and b"\nBcc:" not in raw
     assert (
@@ -466,7 +472,9 @@ def test_a_broken_digest_template_does_not_stop_the_feeds(project, run):
     # without the stored page the build renders it again, reports the template, and still writes the feeds
     (project / ".linkletter/issues/2024-05-13.html").unlink()
     (project / "content/2024/old.md").write_text(
-        (project / "content/2024/old.md").read_text().replace("An old one, renamed", "An old one, renamed twice")
+        (project / "content/2024/old.md")
+        .read_text()
+        .replace("An old one, renamed", "An old one, renamed twice")
     )
     code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
     assert code == 1

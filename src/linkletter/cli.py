@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import traceback
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,11 +16,13 @@ from pathlib import Path
 from .commands import end_of_day, load_project, parse_now
 from .commands.build import BuildResult, build_site, check_site
 from .commands.digest import preview_digest
-from .commands.send import SendOptions, send_current
+from .commands.send import SendOptions, StopFlag, check_mail, send_current
+from .commands.suppressions import list_suppressions
 from .errors import NOTE, Problem, UserError
 from .model import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: someone is left for a later run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +50,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("digest", run_digest, "render this week's digest (a preview)"),
         ("send", run_send, "mail the current issue to every recipient"),
         ("run", run_scheduler, "keep running: rebuild feeds regularly and send the digest weekly"),
+        ("suppressions", run_suppressions, "list the addresses skipped after a hard bounce; --lift one"),
     ]:
         command = commands.add_parser(name, parents=[common], help=help_text)
         command.set_defaults(handler=handler)
@@ -56,6 +58,10 @@ def make_parser() -> argparse.ArgumentParser:
             _digest_options(command)
         elif name == "send":
             _send_options(command)
+        elif name == "suppressions":
+            command.add_argument(
+                "--lift", metavar="ADDRESS", help="mail ADDRESS again from the next issue on"
+            )
     return parser
 
 
@@ -102,6 +108,11 @@ def _send_options(send: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send even if digest.deadline_hours have passed since the send time",
     )
+    send.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="try again the recipients this issue recorded as failed (suppressed addresses stay skipped)",
+    )
 
 
 def load(args: argparse.Namespace) -> tuple[Config, datetime]:
@@ -123,6 +134,7 @@ def run_build(args) -> int:
 def run_check(args) -> int:
     config, now = load(args)
     result = check_site(config, now)
+    result.problems += check_mail(config, read_secret(config.digest.unsubscribe_secret_env))
     print_problems(result.problems, notes=True)
     errors = sum(p.is_error for p in result.problems)
     warnings = sum(p.severity == "warning" for p in result.problems)
@@ -148,6 +160,7 @@ def run_send(args) -> int:
         outbox=args.outbox,
         to=args.to,
         ignore_deadline=args.ignore_deadline,
+        retry_failed=args.retry_failed,
         password=read_secret(config.smtp.password_env),
         unsubscribe_secret=read_secret(config.digest.unsubscribe_secret_env),
     )
@@ -155,7 +168,15 @@ def run_send(args) -> int:
         outcome = send_current(config, now, options, clock_now, should_stop=stop)
     print_problems(outcome.problems)
     print(outcome.message)
-    return EXIT_PROBLEMS if any(p.is_error for p in outcome.problems) else EXIT_OK
+    if any(p.is_error for p in outcome.problems):
+        return EXIT_PROBLEMS
+    return EXIT_TEMPFAIL if outcome.report and outcome.report.incomplete else EXIT_OK
+
+
+def run_suppressions(args) -> int:
+    config, _ = load(args)
+    print(list_suppressions(config, args.lift).message)
+    return EXIT_OK
 
 
 def run_scheduler(args) -> int:
@@ -182,11 +203,11 @@ def run_scheduler(args) -> int:
 def stop_on_signals():
     """SIGTERM and Ctrl-C ask the work to stop at the next safe point (between two messages,
     never inside a ledger write); yields the function that tells whether to stop."""
-    requested = threading.Event()
+    requested = StopFlag()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def ask(signum, frame):
-        if requested.is_set():  # a second Ctrl-C: stop now
+        if requested():  # a second Ctrl-C: stop now
             raise KeyboardInterrupt
         requested.set()
         print("stopping after the current step...", file=sys.stderr)
@@ -194,7 +215,7 @@ def stop_on_signals():
     for sig in previous:
         signal.signal(sig, ask)
     try:
-        yield requested.is_set
+        yield requested
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

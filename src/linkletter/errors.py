@@ -39,14 +39,18 @@ class Problem:
 class ValueProblem(ValueError):
     """A value that cannot be used. `line` and `field` are filled in when the raiser knows them."""
 
-    def __init__(self, message: str, hint: str | None = None, *, line: int | None = None, field: str | None = None):
+    def __init__(
+        self, message: str, hint: str | None = None, *, line: int | None = None, field: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.line = line
         self.field = field
 
-    def at(self, path: str, line: int | None = None, field: str | None = None, severity: str = ERROR) -> Problem:
+    def at(
+        self, path: str, line: int | None = None, field: str | None = None, severity: str = ERROR
+    ) -> Problem:
         """This problem in `path` (the line and field given here win over the raiser's)."""
         return Problem(
             path,

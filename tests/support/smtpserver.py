@@ -33,6 +33,8 @@ class Mailbox:
         self.before_ack: Callable[[int, object], bool] | None = None  # return False: do not store
         self.on_mail: Callable[[int], None] | None = None
         self.sender_reply: str | None = None  # e.g. "550 5.4.5 Daily sending quota exceeded"
+        self.data_reply: str | None = None  # e.g. "554 5.7.1 message rejected": refuse every DATA
+        self.closing_mail: set[int] = set()  # ordinals of MAIL commands answered 421
         self.data_count = 0
         self.mail_count = 0
 
@@ -40,6 +42,8 @@ class Mailbox:
         self.mail_count += 1
         if self.on_mail:
             self.on_mail(self.mail_count)
+        if self.mail_count in self.closing_mail:
+            return "421 4.3.2 shutting down, try again later"
         if self.sender_reply:
             return self.sender_reply
         envelope.mail_from = address
@@ -59,6 +63,8 @@ class Mailbox:
         if self.data_count in self.drop_data:
             server.transport.close()
             return "421 closing"
+        if self.data_reply:
+            return self.data_reply
         if self.before_ack and self.before_ack(self.data_count, envelope) is False:
             return "451 4.3.0 not stored"
         with self.lock:

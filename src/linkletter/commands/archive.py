@@ -58,7 +58,9 @@ def issue_page(config: Config, templates: Templates, record: IssueRecord, bookma
     except FileNotFoundError:
         pass
     issue: Issue = issue_from_record(record, {b.id: b for b in bookmarks})
-    page = render_web_page(templates, config.site, config.digest, issue, links_for(config, issue.slug)).encode()
+    page = render_web_page(
+        templates, config.site, config.digest, issue, links_for(config, issue.slug)
+    ).encode()
     stored.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(stored, page)
     return page
@@ -80,4 +82,9 @@ def issue_feed(config: Config, summaries: list[IssueSummary]) -> bytes:
 
 
 def _row(summary: IssueSummary) -> dict[str, object]:
-    return {"number": summary.number, "url": summary.url, "subject": summary.subject, "end_text": summary.end_text}
+    return {
+        "number": summary.number,
+        "url": summary.url,
+        "subject": summary.subject,
+        "end_text": summary.end_text,
+    }

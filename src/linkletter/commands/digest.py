@@ -8,33 +8,37 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import Problem, UserError
-from ..model import Bookmark, Config, Digest, Issue, Recipient
+from ..model import Bookmark, Config, Issue, Recipient
 from ..newsletter.issues import plan_issue, record_published, slot_for
 from ..newsletter.ledger import Ledger
 from ..newsletter.message import Unsubscribe, build_message, message_bytes
-from ..newsletter.render import render_issue
+from ..newsletter.render import Edition, render_issue
+from ..newsletter.transport import write_atomic
 from ..publish.templates import Templates
 from . import Outcome, config_name, nothing_new, plural
 from .archive import archive_files, store_issue_page
 from .build import BuildResult, ledger_path, load_site, write_files
 
 PREVIEW_RECIPIENT = Recipient("subscriber@example.org", "A Subscriber")
+EARLIEST_YEAR = 1990  # bookmarks before 1990 are refused; no issue can be older
 
 
 def preview_digest(config: Config, now: datetime, publish: bool = False, out: Path | None = None) -> Outcome:
     """Render the issue due at `now` into a preview folder; with `publish`, also record it and
     write the digest's pages into dist/ (never the bookmark feeds)."""
     require_sender(config)
+    require_sane_date(now)
     bookmarks, problems = load_site(config, now)
     with open_ledger(config, create=publish) as ledger:
         issue = plan_issue(config, bookmarks, ledger.issues() if ledger else [], slot_for(config, now), now)
         if not issue.bookmarks:
             return Outcome(nothing_new(issue), problems)
-        digest, more = publish_issue(config, ledger, issue, bookmarks, now, record=publish)
-    problems = problems + more
+        edition, more = publish_issue(config, ledger, issue, bookmarks, now, record=publish)
+    problems = problems + more + list(edition.problems)
+    digest = edition.digest
     issue = digest.issue
-    folder = out or config.build.state_dir / "preview" / issue.slug
-    message = write_preview(config, digest, folder, now)
+    folder = out_folder(out, config.build.state_dir / "preview" / issue.slug, "--out")
+    message = write_preview(config, edition, folder, now)
     text = (
         f"issue {issue.number} ({issue.slug}): {plural(len(issue.bookmarks), 'link')}; "
         f"subject: {digest.subject}; message {len(message) / 1024:.1f} KB as sent (Gmail clips at 102 KB); "
@@ -45,38 +49,81 @@ def preview_digest(config: Config, now: datetime, publish: bool = False, out: Pa
     return Outcome(text, problems)
 
 
-def write_preview(config: Config, digest: Digest, folder: Path, now: datetime) -> bytes:
-    """email.html, email.txt, message.eml (for a sample recipient) and web.html in `folder`."""
+def out_folder(chosen: Path | None, default: Path, option: str) -> Path:
+    """The folder for previews or the outbox, created; a clear error when it cannot be one."""
+    folder = chosen or default
+    if folder.exists() and not folder.is_dir():
+        raise UserError(
+            Problem(
+                option if chosen else str(folder),
+                f"{folder} is a file, not a folder",
+                hint="name a folder (it is created if missing)",
+            )
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            Problem(option if chosen else str(folder), f"cannot create {folder}: {exc.strerror}")
+        ) from None
+    return folder
+
+
+def write_preview(config: Config, edition: Edition, folder: Path, now: datetime) -> bytes:
+    """email.html, email.txt, message.eml (for a sample recipient) and web.html in `folder`,
+    each written whole or not at all."""
     spec = config.digest
     unsubscribe = Unsubscribe(
         spec.unsubscribe_url or "https://example.org/unsubscribe", spec.unsubscribe_mailto, "preview"
     )
-    message = build_message(digest, spec, PREVIEW_RECIPIENT, unsubscribe, now)
+    message = build_message(edition, spec, PREVIEW_RECIPIENT, unsubscribe, now)
     data = message_bytes(message)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "email.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
-    (folder / "email.txt").write_text(message.get_body(("plain",)).get_content(), encoding="utf-8")
-    (folder / "web.html").write_text(digest.web_html, encoding="utf-8")
-    (folder / "message.eml").write_bytes(data)
+    files = {
+        "email.html": message.get_body(("html",)).get_content().encode(),
+        "email.txt": message.get_body(("plain",)).get_content().encode(),
+        "web.html": edition.digest.web_html.encode(),
+        "message.eml": data,
+    }
+    try:
+        for name, content in files.items():
+            write_atomic(folder / name, content)
+    except OSError as exc:
+        raise UserError(
+            Problem(
+                str(folder),
+                f"cannot write the preview: {exc.strerror or exc}",
+                hint="free some space or choose another folder with --out",
+            )
+        ) from None
     return data
 
 
 def publish_issue(
-    config: Config, ledger: Ledger | None, issue: Issue, bookmarks: list[Bookmark], now: datetime, record: bool
-) -> tuple[Digest, list[Problem]]:
-    """The issue's digest; with `record`, the issue is also recorded as published, its web page
+    config: Config,
+    ledger: Ledger | None,
+    issue: Issue,
+    bookmarks: list[Bookmark],
+    now: datetime,
+    record: bool,
+) -> tuple[Edition, list[Problem]]:
+    """The issue's edition; with `record`, the issue is also recorded as published, its web page
     stored, and the digest's archive written into dist/ (problems from that writing returned)."""
+    templates = Templates(config.build.templates_dir, config.root)
     if not record or ledger is None:
-        return render_issue(config, Templates(config.build.templates_dir, config.root), issue), []
+        return render_issue(config, templates, issue), []
     issue = record_published(ledger, issue, now)
-    digest = render_issue(config, Templates(config.build.templates_dir, config.root), issue)
-    store_issue_page(config, digest)
+    edition = render_issue(config, templates, issue)
     result = BuildResult(bookmarks, [])
     try:
+        store_issue_page(config, edition.digest)
         write_files(config, result, archive_files(config, bookmarks))
     except UserError as exc:
         result.problems += exc.problems
-    return digest, result.problems
+    except OSError as exc:
+        result.problems.append(
+            Problem(str(config.build.state_dir), f"cannot store the issue's web page: {exc.strerror or exc}")
+        )
+    return edition, result.problems
 
 
 def require_sender(config: Config) -> None:
@@ -87,6 +134,18 @@ def require_sender(config: Config) -> None:
                 "missing; needed to send",
                 field="digest.from",
                 hint="write e.g. from: Your Name <links@example.org>",
+            )
+        )
+
+
+def require_sane_date(now: datetime) -> None:
+    """No issue can predate the bookmarks (years before 1990 are refused there too)."""
+    if now.year < EARLIEST_YEAR:
+        raise UserError(
+            Problem(
+                "--date",
+                f"{now:%Y-%m-%d} is before {EARLIEST_YEAR}; no issue can be that old",
+                hint="write e.g. --date 2024-05-13",
             )
         )
 

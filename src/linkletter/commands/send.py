@@ -1,5 +1,9 @@
 """`send`: mail the due issue to every recipient who has not had it. Returns an outcome; never
-prints. The clock, sleep and stop flag are parameters."""
+prints. The clock, the wait and the stop flag are parameters.
+
+An issue is published (recorded, its web page written) only once the server accepted its first
+message: a send that fails before that (server down) leaves no trace, and the issue's deadline
+still applies."""
 
 from __future__ import annotations
 
@@ -10,18 +14,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import WARNING, Problem, UserError, shown_path
+from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import Busy, holding
-from ..model import Config, Recipient
+from ..model import Config, Issue, Recipient
 from ..newsletter.delivery import Pacing, SendReport, send_digest
-from ..newsletter.issues import past_deadline, plan_issue, slot_for, slug_for
+from ..newsletter.issues import past_deadline, plan_issue, record_published, slot_for, slug_for
 from ..newsletter.message import Unsubscribe
 from ..newsletter.recipients import load_recipients
+from ..newsletter.stopping import StopFlag
 from ..newsletter.transport import OutboxTransport, SmtpTransport
 from ..values.links import is_email_address
 from . import Outcome, config_name, nothing_new
 from .build import load_site
-from .digest import open_ledger, publish_issue, require_sender
+from .digest import open_ledger, out_folder, publish_issue, require_sane_date, require_sender
+from .suppressions import check_suppressions, suppression_notes
+
+__all__ = ["SendOptions", "StopFlag", "check_mail", "send_current"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,9 @@ class SendOptions:
     outbox: Path | None = None
     to: str | None = None
     ignore_deadline: bool = False
+    retry_failed: bool = False
     password: str | None = field(default=None, repr=False)
-    unsubscribe_secret: str | None = None
+    unsubscribe_secret: str | None = field(default=None, repr=False)
 
 
 def send_current(
@@ -40,42 +49,50 @@ def send_current(
     options: SendOptions,
     clock_now: Callable[[], datetime],
     should_stop: Callable[[], bool] = lambda: False,
-    sleep=time.sleep,
+    sleep=None,
     monotonic=time.monotonic,
 ) -> Outcome:
     """Send the issue due at `now` (see the README for --dry-run, --to and deadlines). A real send
-    holds the send lock: a second one at the same time stops with a message."""
+    holds the send lock: a second one at the same time stops with a message. `sleep` defaults to
+    `should_stop.wait` when the flag has one (a wait a stop request interrupts)."""
     real = not (options.dry_run or options.to)
     require_sender(config)
+    require_sane_date(now)
+    if real and slot_for(config, now) > clock_now():
+        raise UserError(
+            Problem(
+                "--date",
+                f"the issue due {slot_for(config, now):%Y-%m-%d %H:%M} UTC is not due yet; nothing sent",
+                hint="a real send only mails issues whose send time has passed; use --dry-run to look at a future one",
+            )
+        )
     unsubscribe, problems = _unsubscribe(config, options, real)
     recipients, more = _recipients(config, options)
     bookmarks, content_problems = load_site(config, now)
     problems += more + content_problems
+    wait = sleep or getattr(should_stop, "wait", None) or time.sleep
+    pacing = Pacing(
+        None if options.dry_run else config.smtp.rate_per_second,
+        config.smtp.max_retries,
+        config.smtp.retry_base_seconds,
+        monotonic,
+        wait,
+        clock_now,
+        should_stop,
+    )
     try:
         lock = holding(config.build.state_dir / "send.lock", wait=False) if real else nullcontext()
         with lock, open_ledger(config, create=real) as ledger:
             return _send_issue(
-                config,
-                now,
-                options,
-                bookmarks,
-                ledger,
-                recipients,
-                unsubscribe,
-                problems,
-                Pacing(
-                    config.smtp.rate_per_second,
-                    config.smtp.max_retries,
-                    config.smtp.retry_base_seconds,
-                    monotonic,
-                    sleep,
-                    clock_now,
-                    should_stop,
-                ),
+                config, now, options, bookmarks, ledger, recipients, unsubscribe, problems, pacing
             )
     except Busy:
         raise UserError(
-            Problem(shown_path(config.build.state_dir, config.root), "another linkletter is sending right now (send.lock is held)", hint="let it finish; running send again afterwards is safe")
+            Problem(
+                shown_path(config.build.state_dir, config.root),
+                "another linkletter is sending right now (send.lock is held)",
+                hint="let it finish; running send again afterwards is safe",
+            )
         ) from None
 
 
@@ -95,18 +112,49 @@ def _send_issue(
     issue = plan_issue(config, bookmarks, records, slot, now)
     if not issue.bookmarks:
         return Outcome(nothing_new(issue), problems)
-    digest, more = publish_issue(config, ledger, issue, bookmarks, now, record=real)
-    problems = problems + more
+    if real and options.retry_failed:
+        retried = ledger.forget_failures(issue.slug)
+        problems.append(
+            Problem(
+                "--retry-failed",
+                f"{retried} recorded failure(s) of {issue.slug} are tried again",
+                severity=NOTE,
+            )
+        )
+    edition, more = publish_issue(config, ledger, issue, bookmarks, now, record=real and started)
+    problems = problems + more + list(edition.problems)
     transport = _transport(config, options, issue.slug, real)
+    on_stop = getattr(pacing.should_stop, "on_stop", None)
+    unregister = on_stop(transport.abort) if on_stop else None
+    publish = _publisher(config, ledger, issue, now) if real and not started else None
     try:
         report = send_digest(
-            config, digest, recipients, unsubscribe, transport, ledger if real else None, pacing
+            config,
+            edition,
+            recipients,
+            unsubscribe,
+            transport,
+            ledger if real else None,
+            pacing,
+            test=bool(options.to),
+            on_first_accept=publish,
         )
     finally:
         transport.close()
+        if unregister:
+            unregister()
+    if real and not started and report.sent:
+        problems += publish_issue(config, ledger, issue, bookmarks, now, record=True)[1]
+    if real and ledger is not None:
+        problems += suppression_notes(ledger, report)
     return Outcome(
         _report_text(issue.number, report, options, transport), problems + _report_problems(report), report
     )
+
+
+def _publisher(config: Config, ledger, issue: Issue, now: datetime) -> Callable[[], None]:
+    """Record the issue as published; called once, when its first message was accepted."""
+    return lambda: record_published(ledger, issue, now)
 
 
 def _report_problems(report: SendReport) -> list[Problem]:
@@ -115,23 +163,60 @@ def _report_problems(report: SendReport) -> list[Problem]:
         Problem(address, f"deferred, run send again later: {detail}", severity=WARNING)
         for address, detail in report.deferred
     ]
-    return failed + deferred
+    refused = [
+        Problem(
+            address,
+            f"the server refused the message (not recorded; run send again once it is fixed): {detail}",
+            severity=WARNING,
+        )
+        for address, detail in report.refused
+    ]
+    stop = (
+        [
+            Problem(
+                "smtp",
+                f"sending stopped: {report.stop_reason}",
+                hint="nobody was marked failed for it; change the message or ask the provider, then run send again",
+            )
+        ]
+        if report.stop_reason
+        else []
+    )
+    return failed + deferred + refused + stop
 
 
 def _unsubscribe(config: Config, options: SendOptions, real: bool) -> tuple[Unsubscribe, list[Problem]]:
     spec = config.digest
-    where = config_name(config)
     if not spec.unsubscribe_url:
         raise UserError(
-            Problem(where, "missing; needed to send", field="digest.unsubscribe_url", hint="Gmail and Yahoo require a one-click https unsubscribe URL")
+            Problem(
+                config_name(config),
+                "missing; needed to send",
+                field="digest.unsubscribe_url",
+                hint="Gmail and Yahoo require a one-click https unsubscribe URL",
+            )
         )
-    secret, problems = options.unsubscribe_secret, []
-    if "{token}" in spec.unsubscribe_url and not secret:
-        problem = Problem(where, f"the environment variable {spec.unsubscribe_secret_env} is not set", field="digest.unsubscribe_secret_env", hint="it signs the {token} in unsubscribe links; export it before sending")
-        if real:
-            raise UserError(problem)
-        problems.append(replace(problem, severity=WARNING))
-    return Unsubscribe(spec.unsubscribe_url, spec.unsubscribe_mailto, secret), problems
+    problems = [p for p in check_mail(config, options.unsubscribe_secret) if p.field]
+    if real and any(p.field == "digest.unsubscribe_secret_env" for p in problems):
+        raise UserError([replace(p, severity="error") for p in problems])
+    return Unsubscribe(spec.unsubscribe_url, spec.unsubscribe_mailto, options.unsubscribe_secret), problems
+
+
+def check_mail(config: Config, unsubscribe_secret: str | None) -> list[Problem]:
+    """What `check` says about sending: an unset unsubscribe secret (every link would carry an
+    empty token) and the suppressed addresses still listed in the recipients file."""
+    spec, problems = config.digest, check_suppressions(config)
+    if "{token}" in spec.unsubscribe_url and not unsubscribe_secret:
+        problems.append(
+            Problem(
+                config_name(config),
+                f"the environment variable {spec.unsubscribe_secret_env} is not set; every unsubscribe link would carry an empty token",
+                field="digest.unsubscribe_secret_env",
+                hint="it signs the {token} in unsubscribe links; export it before sending (a real send refuses without it)",
+                severity=WARNING,
+            )
+        )
+    return problems
 
 
 def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], list[Problem]]:
@@ -140,7 +225,12 @@ def _recipients(config: Config, options: SendOptions) -> tuple[list[Recipient], 
     path = config.digest.recipients
     if path is None:
         raise UserError(
-            Problem(config_name(config), "missing", field="digest.recipients", hint="name the file that lists the recipients")
+            Problem(
+                config_name(config),
+                "missing",
+                field="digest.recipients",
+                hint="name the file that lists the recipients",
+            )
         )
     return load_recipients(path, shown_path(path, config.root))
 
@@ -154,10 +244,17 @@ def _test_recipient(address: str) -> Recipient:
 
 def _transport(config: Config, options: SendOptions, slug: str, real: bool):
     if options.dry_run:
-        return OutboxTransport(options.outbox or config.build.state_dir / "outbox" / slug)
+        return OutboxTransport(
+            out_folder(options.outbox, config.build.state_dir / "outbox" / slug, "--outbox")
+        )
     if config.smtp.user and not options.password:
         raise UserError(
-            Problem(config_name(config), f"the environment variable {config.smtp.password_env} is not set", field="smtp.password_env", hint="export it with the SMTP password before sending")
+            Problem(
+                config_name(config),
+                f"the environment variable {config.smtp.password_env} is not set",
+                field="smtp.password_env",
+                hint="export it with the SMTP password before sending",
+            )
         )
     return SmtpTransport(config.smtp, options.password)
 
@@ -169,6 +266,14 @@ def _report_text(number: int, report: SendReport, options: SendOptions, transpor
         f"issue {number} ({report.issue}): sent {len(report.sent)}, {report.already} already had it, "
         f"{len(report.failed)} failed, {len(report.deferred)} deferred"
     )
+    if report.refused:
+        text += f", {len(report.refused)} refused as a message (still pending)"
+    if report.suppressed:
+        text += f", {len(report.suppressed)} suppressed (skipped)"
+    if report.newly_suppressed:
+        text += f", {len(report.newly_suppressed)} newly suppressed"
     if report.failed_before:
-        text += f", {report.failed_before} refused earlier (not retried)"
+        text += f", {report.failed_before} refused earlier (not retried; see send --retry-failed)"
+    if report.pending:
+        text += f", {report.pending} not tried yet"
     return text + ("; stopped early, run send again to continue" if report.stopped else "")

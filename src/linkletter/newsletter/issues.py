@@ -94,7 +94,9 @@ def links_for(config: Config, slug: str) -> Links:
     return Links(web_url=f"{base}{quote(slug)}.html", archive_url=base, feed_url=f"{base}atom.xml")
 
 
-def summarize_issues(config: Config, records: list[IssueRecord], bookmarks: list[Bookmark]) -> list[IssueSummary]:
+def summarize_issues(
+    config: Config, records: list[IssueRecord], bookmarks: list[Bookmark]
+) -> list[IssueSummary]:
     """Every published issue, newest first."""
     by_id = {b.id: b for b in bookmarks}
     summaries = []

@@ -1,9 +1,10 @@
-"""The send ledger: which issues exist (and which bookmarks they hold) and which recipients the
-SMTP server accepted for each. SQLite in `.linkletter/`, never inside dist/.
+"""The send ledger: which issues exist (and which bookmarks they hold), which recipients the
+SMTP server accepted or refused for each, and the addresses suppressed after a hard bounce.
+SQLite in `.linkletter/`, never inside dist/.
 
-Every write is its own transaction, committed before the next message is sent, with
-`synchronous=FULL` in WAL mode: after a crash or `kill -9` the database holds every acceptance that
-was committed, and nothing half-written.
+Every write is its own transaction, committed right after the server's reply and before anything
+else happens, with `synchronous=FULL` in WAL mode: after a crash or `kill -9` the database holds
+every acceptance that was committed, and nothing half-written.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
     at TEXT NOT NULL,
     PRIMARY KEY (issue, recipient)
 );
+CREATE TABLE IF NOT EXISTS suppressions (
+    address TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 """
 
 
@@ -58,8 +64,16 @@ class Ledger:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            self.db.execute("SELECT slug, number, start, end, created, bookmarks FROM issues LIMIT 0")
+            self.db.execute("SELECT issue, recipient, status, message_id, detail, at FROM deliveries LIMIT 0")
         except (sqlite3.Error, OSError) as exc:
-            raise UserError(Problem(str(path), f"cannot open the send ledger: {exc}")) from None
+            raise UserError(
+                Problem(
+                    str(path),
+                    f"cannot use the send ledger: {exc}",
+                    hint="restore it from a backup; never delete it while an issue is being sent, or everyone is mailed again",
+                )
+            ) from None
 
     def close(self) -> None:
         self.db.close()
@@ -107,11 +121,35 @@ class Ledger:
     def record_delivery(
         self, slug: str, recipient: str, status: str, message_id: str, detail: str, at: datetime
     ):
+        """One statement, so one commit: called right after the server's reply."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+            (slug, recipient.lower(), status, message_id, detail, at.isoformat()),
+        )
+
+    def forget_failures(self, slug: str) -> int:
+        """Drop the recorded refusals of one issue (`send --retry-failed`); how many there were."""
+        with self._transaction():
+            cursor = self.db.execute("DELETE FROM deliveries WHERE issue = ? AND status = 'failed'", (slug,))
+        return cursor.rowcount
+
+    def suppressed(self) -> dict[str, tuple[str, str]]:
+        """address (lower case) -> (reason, when), for every suppressed address."""
+        rows = self.db.execute("SELECT address, reason, at FROM suppressions ORDER BY address")
+        return {address: (reason, at) for address, reason, at in rows}
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None:
         with self._transaction():
             self.db.execute(
-                "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                (slug, recipient.lower(), status, message_id, detail, at.isoformat()),
+                "INSERT OR REPLACE INTO suppressions VALUES (?, ?, ?)",
+                (address.lower(), reason, at.isoformat()),
             )
+
+    def lift(self, address: str) -> bool:
+        """Remove `address` from the suppressions; whether it was there."""
+        with self._transaction():
+            cursor = self.db.execute("DELETE FROM suppressions WHERE address = ?", (address.lower(),))
+        return cursor.rowcount > 0
 
     def _transaction(self):
         return _Transaction(self.db)

@@ -1,11 +1,14 @@
-"""A `Digest` plus one recipient becomes an `EmailMessage`; transports deliver it.
+"""An edition plus one recipient becomes an `EmailMessage`; transports deliver it.
 
-- multipart/alternative, text/plain first, then text/html, both UTF-8 quoted-printable (premailer
-  writes long lines; SMTP allows 998 characters);
-- a Message-ID that depends only on (issue, recipient), so a retry carries the same one;
+- multipart/alternative, text/plain first, then text/html, both UTF-8; quoted-printable or base64
+  body lines and encoded words in headers stay within RFC 2045/2047's 76 and 75 characters;
+- the recipient's unsubscribe URL is rendered by the templates for that recipient (see
+  `render.Edition`): bookmark text never passes through a replace that could plant it;
+- a Message-ID that depends only on (issue, recipient), so a retry carries the same one; a test
+  copy (`send --to`) gets its own, and "[TEST]" in the subject;
 - RFC 8058 one-click unsubscribe (`List-Unsubscribe` with an https URL and a mailto, plus
-  `List-Unsubscribe-Post`), generated with a policy whose line limit keeps the header from
-  being folded into RFC 2047 encoded words;
+  `List-Unsubscribe-Post`); that header is written as it is (ASCII, never an encoded word, which
+  one-click parsers cannot read);
 - bytes are produced with CRLF line ends (policy SMTP) and handed to smtplib as they are.
 """
 
@@ -13,17 +16,33 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..model import UNSUBSCRIBE_PLACEHOLDER, Digest, DigestSpec, Issue, Recipient
+from ..model import Recipient
 
-POLICY = SMTP_POLICY.clone(max_line_length=998)
+if TYPE_CHECKING:
+    from ..model import DigestSpec
+    from .render import Edition
+
+_VERBATIM = frozenset({"list-unsubscribe"})
+
+
+class _Policy(type(SMTP_POLICY)):
+    """SMTP line ends and 76-character lines, except for headers that must stay verbatim."""
+
+    def fold_binary(self, name, value):
+        if name.lower() in _VERBATIM:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+POLICY = _Policy(linesep="\r\n", max_line_length=76)
 
 
 @dataclass(frozen=True)
@@ -37,9 +56,10 @@ def sender_domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2].lower()
 
 
-def message_id(issue_slug: str, recipient: Recipient, domain: str) -> str:
-    token = hashlib.sha256(f"{issue_slug}\n{recipient.key}".encode()).hexdigest()[:24]
-    return f"<linkletter.{issue_slug}.{token}@{domain}>"
+def message_id(issue_slug: str, recipient: Recipient, domain: str, test: bool = False) -> str:
+    kind = "test." if test else ""
+    token = hashlib.sha256(f"{kind}{issue_slug}\n{recipient.key}".encode()).hexdigest()[:24]
+    return f"<linkletter.{kind}{issue_slug}.{token}@{domain}>"
 
 
 def unsubscribe_token(secret: str, recipient: Recipient) -> str:
@@ -47,26 +67,35 @@ def unsubscribe_token(secret: str, recipient: Recipient) -> str:
 
 
 def unsubscribe_url(unsubscribe: Unsubscribe, recipient: Recipient, issue_slug: str) -> str:
+    """The recipient's URL, ASCII only: whatever is not ASCII in the template is percent-encoded."""
     token = unsubscribe_token(unsubscribe.secret, recipient) if unsubscribe.secret else ""
-    return (
+    filled = (
         unsubscribe.url_template.replace("{email}", quote(recipient.address, safe="@"))
         .replace("{token}", token)
         .replace("{issue}", quote(issue_slug))
     )
+    return quote(filled, safe="".join(chr(c) for c in range(33, 127)))
 
 
 def build_message(
-    digest: Digest, spec: DigestSpec, recipient: Recipient, unsubscribe: Unsubscribe, date: datetime
+    edition: Edition,
+    spec: DigestSpec,
+    recipient: Recipient,
+    unsubscribe: Unsubscribe,
+    date: datetime,
+    test: bool = False,
 ) -> EmailMessage:
+    """The message for one recipient; `test` marks a test copy (own Message-ID, "[TEST]")."""
+    digest = edition.digest
     url = unsubscribe_url(unsubscribe, recipient, digest.issue.slug)
     domain = sender_domain(spec.sender)
     message = EmailMessage(policy=POLICY)
     message["From"] = header_text(spec.sender)
     name = header_text(recipient.name)
     message["To"] = formataddr((name, recipient.address)) if name else recipient.address
-    message["Subject"] = header_text(digest.subject)
+    message["Subject"] = header_text(("[TEST] " if test else "") + digest.subject)
     message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id(digest.issue.slug, recipient, domain)
+    message["Message-ID"] = message_id(digest.issue.slug, recipient, domain, test)
     if spec.reply_to:
         message["Reply-To"] = header_text(spec.reply_to)
     message["List-Id"] = f"<{spec.path}.{domain}>"
@@ -75,8 +104,7 @@ def build_message(
     )
     message["List-Unsubscribe"] = ", ".join(unsubscribe_targets)
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, url)
-    markup = digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, html.escape(url))
+    markup, text = edition.render(url)
     message.set_content(text, charset="utf-8", cte=transfer_encoding(text))
     message.add_alternative(markup, subtype="html", charset="utf-8", cte=transfer_encoding(markup))
     message.set_boundary("==linkletter-" + hashlib.sha256(message["Message-ID"].encode()).hexdigest()[:32])
@@ -84,10 +112,12 @@ def build_message(
 
 
 def header_text(value: str) -> str:
-    """Text that is safe as a header value: one line, and no `=?` that the email package would
-    decode as an RFC 2047 encoded word (which could smuggle in a line break and a new header,
-    e.g. a bookmark title `=?utf-8?q?x=0D=0ABcc:_someone?=`). An invisible word joiner splits it."""
-    return " ".join(value.split()).replace("=?", "=\u2060?")
+    """Text that is safe as a header value: one line, no control characters (NUL included), and
+    no `=?` that the email package would decode as an RFC 2047 encoded word (which could smuggle
+    in a line break and a new header, e.g. a bookmark title `=?utf-8?q?x=0D=0ABcc:_someone?=`).
+    An invisible word joiner splits it."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(printable.split()).replace("=?", "=\u2060?")
 
 
 def transfer_encoding(content: str) -> str:
@@ -98,16 +128,6 @@ def transfer_encoding(content: str) -> str:
     return "base64" if 2 * non_ascii > len(data) // 3 else "quoted-printable"
 
 
-def message_size(spec: DigestSpec, html_part: str, text_part: str) -> int:
-    """The size of a digest message as sent, for a long recipient address and unsubscribe URL."""
-    probe = Digest(Issue(0, "0000-00-00", None, None, ()), "s" * 120, "", html_part, text_part, "", "")
-    recipient = Recipient("r" * 64 + "@" + "d" * 60 + ".example", "N" * 40)
-    unsubscribe = Unsubscribe(
-        spec.unsubscribe_url or "https://example.org/u?e={email}", spec.unsubscribe_mailto, "secret"
-    )
-    return len(message_bytes(build_message(probe, spec, recipient, unsubscribe, datetime(2000, 1, 1))))
-
-
 def message_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes on the wire: CRLF line ends, nothing folded into encoded words."""
+    """The message as it goes on the wire: CRLF line ends, lines of at most 76 characters."""
     return message.as_bytes(policy=POLICY)

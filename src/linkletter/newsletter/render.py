@@ -1,35 +1,43 @@
-"""An issue's bookmarks become a `Digest`: subject, preheader, email HTML (CSS inlined by
-premailer), plain text, and the web version (its stylesheet in a <style> block: browsers need no
-inlining). Templates come from the project's `templates/`.
+"""An issue's bookmarks become an `Edition`: the `Digest` (subject, preheader, web version, and
+the email as a sample recipient sees it) plus what it takes to render the email for each
+recipient, whose own unsubscribe URL goes through the templates like any other value (bookmark
+text can never reach it). Templates come from the project's `templates/`.
 
 premailer runs with network access off, keeps `!important` (the @media rules for mobile and dark
-mode need it) and keeps classes (those rules target them). cssutils' logging is configured once,
-by `configure_css_logging`, not per call.
+mode need it), keeps classes (those rules target them) and leaves `width` attributes alone (Outlook
+needs the template's numbers). cssutils' logging is configured once, not per call.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..model import UNSUBSCRIBE_PLACEHOLDER, Bookmark, Config, Digest, DigestSpec, Issue, Section, Site
+from ..errors import WARNING, Problem, UserError
+from ..model import Bookmark, Config, Digest, DigestSpec, Issue, Section, Site
 from ..publish.templates import Templates
 from ..select import group_sections
-from ..values.text import shorten
 from .issues import Links, day_text, links_for, subject
-from .message import message_size
+from .sizes import MAX_FIELD, shorten_words
 
 EMAIL_BUDGET = 98_000  # bytes of the whole message as sent; Gmail clips at about 102 KB
 DESCRIPTION_LIMIT = 300
+SAMPLE_UNSUBSCRIBE = "https://example.org/unsubscribe"
 
 
-def configure_css_logging() -> None:
-    """cssutils reports every CSS property it does not know (dark-mode and Outlook ones) on stderr."""
-    import cssutils
+@dataclass(frozen=True)
+class Edition:
+    """One issue's email, ready to render for each recipient."""
 
-    cssutils.log.setLevel(logging.CRITICAL)
+    digest: Digest
+    templates: Templates = field(repr=False)
+    context: dict[str, Any] = field(repr=False)
+    problems: tuple[Problem, ...] = ()
+
+    def render(self, unsubscribe_url: str) -> tuple[str, str]:
+        """(html, text) of the email for the recipient whose unsubscribe link is `unsubscribe_url`."""
+        return render_email(self.templates, {**self.context, "unsubscribe_url": unsubscribe_url})
 
 
 def inline_css(html: str) -> str:
@@ -44,7 +52,14 @@ def inline_css(html: str) -> str:
         disable_validation=True,
         disable_link_rewrites=True,
         exclude_pseudoclasses=True,
+        disable_basic_attributes=["width", "height"],
     ).transform()
+
+
+def render_email(templates: Templates, context: dict[str, Any]) -> tuple[str, str]:
+    return inline_css(templates.render("digest.html.j2", **context)), templates.render(
+        "digest.txt.j2", **context
+    )
 
 
 def render_digest(
@@ -53,32 +68,73 @@ def render_digest(
     spec: DigestSpec,
     issue: Issue,
     links: Links,
-    measure: Callable[[str, str], int] = lambda html, text: len(html.encode()) + len(text.encode()),
+    measure=None,
     budget: int = EMAIL_BUDGET,
-) -> Digest:
-    """The email and the web version (everything). The email holds at most `spec.max_items`
-    links, fewer while `measure(html, text)` (the message's size) exceeds `budget`."""
+    source: str = "digest",
+) -> Edition:
+    """The web version (everything) and the email: at most `spec.max_items` links, fewer while
+    `measure(edition)` (the size of the message as sent) exceeds `budget`. A bookmark too big for
+    the budget on its own is left out with a warning; an email still over budget is an error."""
+    measure = measure or (lambda e: sum(len(part.encode()) for part in e.render(SAMPLE_UNSUBSCRIBE)))
     zone = spec.timezone or site.timezone
     context, web_html = _web_version(templates, site, spec, issue, links)
+    kept, problems = _drop_oversized(templates, context, issue, spec, zone, measure, budget)
     total = spec.max_items
     while True:
-        sections = group_sections(list(issue.bookmarks), spec.category_order, spec.max_per_category, total)
+        sections = group_sections(kept, spec.category_order, spec.max_per_category, total)
         email = {**context, **_sections(sections, zone), "web": False}
-        html = inline_css(templates.render("digest.html.j2", **email))
-        text = templates.render("digest.txt.j2", **email)
-        size = measure(html, text)
-        if size <= budget or total <= 1:
-            break
+        edition = _edition(issue, context, web_html, links, templates, email, problems)
+        size = measure(edition)
+        if size <= budget:
+            return edition
+        if total <= 1:
+            raise UserError(
+                Problem(
+                    source,
+                    f"the email of issue {issue.slug} is {size:,} bytes even with one link; the budget is {budget:,}",
+                    hint="shorten the templates, digest.title or the bookmark's texts",
+                )
+            )
         total = max(1, min(total - 1, total * budget // size))
-    return Digest(
-        issue=issue,
-        subject=context["subject"],
-        preheader=context["preheader"],
-        html=html,
-        text=text,
-        web_html=web_html,
-        web_url=links.web_url,
+
+
+def _edition(issue, context, web_html, links, templates, email, problems) -> Edition:
+    sample_html, sample_text = render_email(templates, {**email, "unsubscribe_url": SAMPLE_UNSUBSCRIBE})
+    digest = Digest(
+        issue, context["subject"], context["preheader"], sample_html, sample_text, web_html, links.web_url
     )
+    return Edition(digest, templates, email, tuple(problems))
+
+
+def _drop_oversized(templates, context, issue: Issue, spec, zone, measure, budget):
+    """The issue's bookmarks without those whose email alone would exceed the budget."""
+    kept, problems = [], []
+    for bookmark in issue.bookmarks:
+        if _weight(bookmark) * 3 > budget // 2:
+            alone = group_sections([bookmark], spec.category_order, 1, 1)
+            email = {**context, **_sections(alone, zone), "web": False}
+            if measure(Edition(_probe(issue), templates, email)) > budget:
+                problems.append(
+                    Problem(
+                        bookmark.source,
+                        "too big for the email on its own (Gmail clips long messages); left out of the email, kept on the web page",
+                        severity=WARNING,
+                    )
+                )
+                continue
+        kept.append(bookmark)
+    return kept, problems
+
+
+def _probe(issue: Issue) -> Digest:
+    return Digest(issue, "", "", "", "", "", "")
+
+
+def _weight(bookmark: Bookmark) -> int:
+    """A cheap upper estimate of the bytes one bookmark adds to the email."""
+    names = sum(len(c.name) for c in bookmark.categories[:1])
+    texts = len(bookmark.title) + min(len(bookmark.brand or ""), MAX_FIELD) + DESCRIPTION_LIMIT + names
+    return 3 * len(bookmark.link) + len(bookmark.image or "") + 2 * texts
 
 
 def render_web_page(templates: Templates, site: Site, spec: DigestSpec, issue: Issue, links: Links) -> str:
@@ -121,7 +177,7 @@ def _base_context(
         "web_url": links.web_url,
         "archive_url": links.archive_url,
         "feed_url": links.feed_url,
-        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "unsubscribe_url": "",
     }
 
 
@@ -129,7 +185,7 @@ def _sections(sections: list[Section], zone: ZoneInfo) -> dict:
     return {
         "sections": [
             {
-                "name": s.category.name if s.category else "Other",
+                "name": shorten_words(s.category.name, MAX_FIELD) if s.category else "Other",
                 "slug": s.category.slug if s.category else "other",
                 "links": [_item(b, zone) for b in s.bookmarks],
                 "more": s.more,
@@ -143,8 +199,8 @@ def _item(bookmark: Bookmark, zone: ZoneInfo) -> dict:
     return {
         "title": bookmark.title,
         "link": bookmark.link,
-        "brand": bookmark.brand or "",
-        "description": shorten(bookmark.description, DESCRIPTION_LIMIT),
+        "brand": shorten_words(bookmark.brand or "", MAX_FIELD),
+        "description": shorten_words(bookmark.description, DESCRIPTION_LIMIT),
         "date_text": day_text(bookmark.date, zone),
         "image": bookmark.image if bookmark.image and bookmark.image.startswith("https://") else None,
     }
@@ -152,16 +208,19 @@ def _item(bookmark: Bookmark, zone: ZoneInfo) -> dict:
 
 def preheader(ordered: list[Bookmark]) -> str:
     count = f"{len(ordered)} link{'s' if len(ordered) != 1 else ''} this week: "
-    return shorten(count + "; ".join(b.title for b in ordered[:4]), 150)
+    return shorten_words(count + "; ".join(b.title for b in ordered[:4]), 150)
 
 
-def render_issue(config: Config, templates: Templates, issue: Issue) -> Digest:
-    """The issue's digest, its email capped so the whole message as sent fits Gmail's limit."""
+def render_issue(config: Config, templates: Templates, issue: Issue) -> Edition:
+    """The issue's edition, its email capped so the whole message as sent fits Gmail's limit."""
+    from .sizes import message_size
+
     return render_digest(
         templates,
         config.site,
         config.digest,
         issue,
         links_for(config, issue.slug),
-        measure=lambda html, text: message_size(config.digest, html, text),
+        measure=lambda edition: message_size(config.digest, edition),
+        source=templates._rel("digest.html.j2"),
     )

@@ -1,27 +1,42 @@
-"""Transports deliver a message's bytes: SMTP (one connection, reopened after it drops) or an
-outbox folder of .eml files for `send --dry-run`."""
+"""Transports deliver a message's bytes: SMTP (one connection, reopened after it drops or after a
+`421`) or an outbox folder of .eml files for `send --dry-run`.
+
+Every refusal says where it happened (`MAIL`, `RCPT`, `DATA`) and carries the reply code and the
+enhanced status code (RFC 3463) when the server gave one, so the send loop can tell a refused
+message from a refused recipient. `abort()` may be called from a signal handler: it shuts the
+socket down so that a send waiting on a silent server returns at once.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import smtplib
 import socket
 import ssl
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import SmtpSpec
 
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 
+
+@dataclass
 class DeliveryError(Exception):
-    """A reply or failure for one message. `permanent` (5xx) is not retried."""
+    """A reply that refused one message. `permanent` (5xx) is not retried."""
 
-    def __init__(self, detail: str, permanent: bool):
-        super().__init__(detail)
-        self.detail = detail
-        self.permanent = permanent
+    detail: str
+    permanent: bool
+    stage: str = "RCPT"  # MAIL, RCPT or DATA
+    enhanced: str = ""  # e.g. "5.1.1", or "" when the server gave none
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class ConnectionFailure(Exception):
-    """The server could not be reached or dropped the connection; worth retrying."""
+    """The server could not be reached, dropped the connection or closed it with 421; worth retrying."""
 
 
 class FatalSendError(Exception):
@@ -35,6 +50,7 @@ class SmtpTransport:
         self.spec = spec
         self.password = password
         self.client: smtplib.SMTP | None = None
+        self.aborted = False
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
         client = self._connect()
@@ -42,86 +58,130 @@ class SmtpTransport:
             client.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise DeliveryError(_reply(code, reply), permanent=code >= 500) from None
+            raise self._refusal(code, reply, "RCPT") from None
         except smtplib.SMTPSenderRefused as exc:
-            reply = _reply(exc.smtp_code, exc.smtp_error)
             if exc.smtp_code >= 500:  # about the sender, not this recipient: nobody can be mailed
+                reply = _reply(exc.smtp_code, exc.smtp_error)
                 raise FatalSendError(f"the server refused the sender {sender}: {reply}") from None
-            raise DeliveryError(reply, permanent=False) from None
+            raise self._refusal(exc.smtp_code, exc.smtp_error, "MAIL") from None
         except smtplib.SMTPDataError as exc:
-            raise DeliveryError(
-                _reply(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
-            ) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise self._refusal(exc.smtp_code, exc.smtp_error, "DATA") from None
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
             self._drop()
-            raise ConnectionFailure(f"the connection was lost: {exc}") from None
+            raise ConnectionFailure(f"the connection was lost: {_describe(exc)}") from None
+
+    def _refusal(self, code: int, reply, stage: str) -> Exception:
+        text = _reply(code, reply)
+        if code == 421 or self.client is None or self.client.sock is None:
+            self._drop()  # smtplib closed the connection: the next message needs a new one
+            return ConnectionFailure(f"the server closed the connection: {text}")
+        match = _ENHANCED.match(text.partition(" ")[2])
+        return DeliveryError(text, code >= 500, stage, ".".join(match.groups()) if match else "")
 
     def _connect(self) -> smtplib.SMTP:
+        if self.aborted:
+            raise ConnectionFailure("stopped on request")
         if self.client is not None:
             return self.client
         spec = self.spec
+        self.client = _client(spec)  # reachable by `abort` while it connects
         try:
-            if spec.security == "tls":
-                client = smtplib.SMTP_SSL(
-                    spec.host, spec.port, timeout=spec.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(spec.host, spec.port, timeout=spec.timeout)
+            code, reply = self.client.connect(spec.host, spec.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, reply)
             if spec.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                self.client.starttls(context=ssl.create_default_context())
             if spec.user:
-                client.login(spec.user, self.password or "")
+                self.client.login(spec.user, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
+            self._drop()
             raise FatalSendError(
                 f"the server refused the login for user {spec.user!r}: {_reply(exc.smtp_code, exc.smtp_error)}"
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
+            self._drop()
             raise FatalSendError(f"{spec.host}:{spec.port} does not support {exc}") from None
         except socket.gaierror as exc:
+            self._drop()
             raise ConnectionFailure(f"cannot resolve the host name {spec.host!r}: {exc.strerror}") from None
         except ssl.SSLError as exc:
+            self._drop()
             raise FatalSendError(f"TLS with {spec.host}:{spec.port} failed: {exc.reason}") from None
         except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
             raise ConnectionFailure(f"cannot talk to {spec.host}:{spec.port}: {_describe(exc)}") from None
-        self.client = client
-        return client
+        return self.client
+
+    def abort(self) -> None:
+        """Stop talking now (safe from a signal handler): whatever waits on the socket returns."""
+        self.aborted = True
+        sock = getattr(self.client, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _drop(self) -> None:
-        if self.client is not None:
+        client, self.client = self.client, None
+        if client is not None:
             try:
-                self.client.close()
-            finally:
-                self.client = None
+                client.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
-        if self.client is not None:
+        if self.client is not None and not self.aborted:
             try:
                 self.client.quit()
             except (smtplib.SMTPException, OSError):
                 pass
-            self._drop()
+        self._drop()
+
+
+def _client(spec: SmtpSpec) -> smtplib.SMTP:
+    if spec.security == "tls":
+        return smtplib.SMTP_SSL(timeout=spec.timeout, context=ssl.create_default_context())
+    return smtplib.SMTP(timeout=spec.timeout)
 
 
 class OutboxTransport:
-    """--dry-run: each message becomes an .eml file in a folder instead of being sent."""
+    """--dry-run: each message becomes an .eml file in a folder instead of being sent. Each file
+    is written under a temporary name and renamed, so a full disk never leaves a partial one."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.count = 0
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.count += 1
         safe = "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in recipient)
-        (self.folder / f"{self.count:05d}-{safe}.eml").write_bytes(data)
+        write_atomic(self.folder / f"{self.count:05d}-{safe}.eml", data)
+
+    def abort(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all (a temporary file in the same folder, then a rename)."""
+    temporary = path.with_name(f".{path.name}.linkletter-tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _reply(code, reply) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return f"{code} {text}".strip()
+    return f"{code} {' '.join(text.split())}".strip()
 
 
 def _describe(exc: BaseException) -> str:

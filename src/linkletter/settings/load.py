@@ -38,6 +38,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     build = _build(reader, top["build"], root)
     digest = _digest(reader, top["digest"], root, site)
     smtp = _smtp(reader, top["smtp"])
+    _check_recipients_place(reader, digest, build)
     schedule = ScheduleSpec(**reader.section(top["schedule"], SCHEDULE, "schedule."))
     if reader.problems:
         raise UserError(sorted(reader.problems, key=lambda p: p.line or 0))
@@ -51,7 +52,9 @@ def read_settings(path: Path, root: Path) -> tuple[dict, dict[str, int], str]:
     """A settings file's mapping, the line of each key, and the path as messages show it."""
     rel = shown_path(path, root)
     if not path.exists():
-        raise UserError(Problem(rel, "not found", hint="run linkletter in the project folder, or pass --config"))
+        raise UserError(
+            Problem(rel, "not found", hint="run linkletter in the project folder, or pass --config")
+        )
     try:
         text = decode_text(read_bounded(path, MAX_SETTINGS_BYTES, "a settings file"))
         data, lines = parse_mapping(clean_text(text), 1)
@@ -144,6 +147,16 @@ def _digest(reader: c.Reader, data, root: Path, site: Site) -> DigestSpec:
     )
 
 
+def _check_recipients_place(reader: c.Reader, digest: DigestSpec, build: BuildSpec) -> None:
+    """The subscriber list is private: never inside the output folder, which gets deployed."""
+    if digest.recipients is not None and digest.recipients.resolve().is_relative_to(build.output_dir):
+        reader.problem(
+            "digest.recipients",
+            "the recipients file must not be inside the output folder (it would be published)",
+            "keep it next to linkletter.yaml, e.g. recipients.csv",
+        )
+
+
 def unsubscribe_url_problem(template: str) -> str | None:
     """Why a `digest.unsubscribe_url` template is unusable, or None."""
     if "{email}" not in template and "{token}" not in template:
@@ -188,11 +201,19 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
         slug, rel = path.stem, shown_path(path, root)
         if not _FEED_SLUG.fullmatch(slug):
             problems.append(
-                Problem(rel, f"the file name {slug!r} cannot be a feed slug", hint="use lower-case letters, digits, - and _ (e.g. python.yaml)")
+                Problem(
+                    rel,
+                    f"the file name {slug!r} cannot be a feed slug",
+                    hint="use lower-case letters, digits, - and _ (e.g. python.yaml)",
+                )
             )
         elif slug in seen:
             problems.append(
-                Problem(rel, f"a second feed with the slug {slug!r} (also {seen[slug]})", hint="rename one of the files")
+                Problem(
+                    rel,
+                    f"a second feed with the slug {slug!r} (also {seen[slug]})",
+                    hint="rename one of the files",
+                )
             )
         else:
             seen[slug] = rel

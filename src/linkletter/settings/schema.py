@@ -3,8 +3,22 @@ The README's configuration tables document exactly these keys (a test compares t
 
 from __future__ import annotations
 
+from ..errors import ValueProblem
 from ..model import WEEKDAYS
 from ..values import convert as c
+
+
+def secret_env_name(raw) -> str:
+    """The name of an environment variable; a value that is not a name (a pasted secret?) is
+    never repeated in the message."""
+    try:
+        return c.env_name(raw)
+    except ValueProblem:
+        raise ValueProblem(
+            "must name an environment variable (letters, digits and _); the value is not shown in case it is a secret",
+            "write the variable's name (e.g. LINKLETTER_SMTP_PASSWORD), never the password",
+        ) from None
+
 
 SITE = {
     "title": c.Key(c.display_text, required=True),
@@ -37,7 +51,7 @@ DIGEST = {
     "category_order": c.Key(c.text_list, ()),
     "unsubscribe_url": c.Key(c.text, ""),
     "unsubscribe_mailto": c.Key(c.email, ""),
-    "unsubscribe_secret_env": c.Key(c.env_name, "LINKLETTER_UNSUBSCRIBE_SECRET"),
+    "unsubscribe_secret_env": c.Key(secret_env_name, "LINKLETTER_UNSUBSCRIBE_SECRET"),
     "weekday": c.Key(c.choice(*WEEKDAYS), "monday"),
     "time": c.Key(c.clock_time, "09:00"),
     "timezone": c.Key(c.timezone, None),
@@ -49,7 +63,7 @@ SMTP = {
     "port": c.Key(c.integer(1, 65535), None),
     "security": c.Key(c.choice("starttls", "tls", "none"), "starttls"),
     "user": c.Key(c.text, None),
-    "password_env": c.Key(c.env_name, None),
+    "password_env": c.Key(secret_env_name, None),
     "timeout": c.Key(c.number(1, 600), 30.0),
     "rate_per_second": c.Key(c.number(0.01, 1000), 5.0),
     "max_retries": c.Key(c.integer(0, 20), 5),

@@ -1,0 +1,36 @@
+"""How big a digest message is as sent, and word-boundary shortening of what can be shortened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..model import DigestSpec, Recipient
+from .message import Unsubscribe, build_message, message_bytes
+
+if TYPE_CHECKING:
+    from .render import Edition
+
+MAX_FIELD = 80  # characters of a brand or category name shown in the email
+LONG_RECIPIENT = Recipient("r" * 64 + "@" + "d" * 60 + ".example", "N" * 40)
+
+
+def message_size(spec: DigestSpec, edition: Edition) -> int:
+    """The size of the edition's message as sent, for a long recipient address and unsubscribe URL."""
+    unsubscribe = Unsubscribe(
+        spec.unsubscribe_url or "https://example.org/u?e={email}", spec.unsubscribe_mailto, "secret"
+    )
+    message = build_message(edition, spec, LONG_RECIPIENT, unsubscribe, datetime(2000, 1, 1))
+    return len(message_bytes(message))
+
+
+def shorten_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis; a single
+    word longer than that is cut where it must be."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > 0 and not text[limit - 1].isspace():
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
