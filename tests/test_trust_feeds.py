@@ -17,7 +17,9 @@ PAST_DAY = "2024-05-13"
 def bookmark_feeds(project: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under dist/feeds and dist/categories: its bytes and its mtime in nanoseconds."""
     dist = project / "dist"
-    files = [p for folder in ("feeds", "categories") for p in sorted((dist / folder).rglob("*")) if p.is_file()]
+    files = [
+        p for folder in ("feeds", "categories") for p in sorted((dist / folder).rglob("*")) if p.is_file()
+    ]
     return {p.relative_to(dist).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
 
 
@@ -45,11 +47,17 @@ def test_publishing_a_past_issue_leaves_every_bookmark_feed_alone(project, run, 
 
 
 @pytest.mark.parametrize("mode", ["--dry-run", "--to"])
-def test_a_dry_run_or_test_copy_for_a_past_day_leaves_every_bookmark_feed_alone(project, run, built, mode, monkeypatch):
+def test_a_dry_run_or_test_copy_for_a_past_day_leaves_every_bookmark_feed_alone(
+    project, run, built, mode, monkeypatch
+):
     monkeypatch.setenv("LINKLETTER_UNSUBSCRIBE_SECRET", SECRET)
     with SmtpServer() as smtp:
         configure_smtp(project, smtp.port)
-        extra = ["--to", "tester@example.org"] if mode == "--to" else ["--dry-run", "--outbox", project / "outbox"]
+        extra = (
+            ["--to", "tester@example.org"]
+            if mode == "--to"
+            else ["--dry-run", "--outbox", project / "outbox"]
+        )
         code, _, err = run("send", "-C", project, "--date", PAST_DAY, "--ignore-deadline", *extra)
         assert code == 0, err
         if mode == "--to":

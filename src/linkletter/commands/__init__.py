@@ -55,7 +55,9 @@ def end_of_day(value: str, config: Config) -> datetime:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise UserError(Problem("--date", f"{value!r} is not a date", hint="write e.g. --date 2024-05-13")) from None
+        raise UserError(
+            Problem("--date", f"{value!r} is not a date", hint="write e.g. --date 2024-05-13")
+        ) from None
     return datetime.combine(day, time(23, 59, 59), tzinfo=digest_zone(config)).astimezone(UTC)
 
 

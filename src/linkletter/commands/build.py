@@ -8,7 +8,7 @@ import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..content.load import load_bookmarks
@@ -29,6 +29,7 @@ from .archive import archive_files
 from .guard import content_folders, shrink_problems
 from .namespace import apply_recorded_namespace, record_namespace
 
+FAR_FUTURE = timedelta(days=31)
 _DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
@@ -85,16 +86,34 @@ def plan_site(config: Config, now: datetime) -> BuildResult:
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     result.problems += unmatched_feeds(config, bookmarks)
-    held_back = len(bookmarks) - len(select_published(bookmarks, now))
-    if held_back:
-        result.problems.append(
+    result.problems += held_back(config, bookmarks, now)
+    return result
+
+
+def held_back(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[Problem]:
+    """Bookmarks dated after now wait for their date (a note); one dated further ahead than
+    FAR_FUTURE is most likely a typo in the year, and its file is named (a warning)."""
+    later = [b for b in bookmarks if b.date > now]
+    far = sorted((b for b in later if b.date > now + FAR_FUTURE), key=lambda b: b.source)
+    problems = [
+        Problem(
+            b.source,
+            f"dated {b.date:%Y-%m-%d}, more than {FAR_FUTURE.days} days from now; left out until then",
+            field="date",
+            hint="a typo in the year?",
+            severity=WARNING,
+        )
+        for b in far
+    ]
+    if len(later) > len(far):
+        problems.append(
             Problem(
                 config.build.content_dir.name,
-                f"{held_back} bookmark(s) dated after now are left out until their date",
+                f"{len(later) - len(far)} bookmark(s) dated after now are left out until their date",
                 severity=NOTE,
             )
         )
-    return result
+    return problems
 
 
 def _files(config: Config, result: BuildResult, page_files: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:

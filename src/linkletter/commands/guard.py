@@ -29,12 +29,10 @@ def shrink_problems(
     if not causes:
         return []
     shrunk = shrinking_feeds(result, manifest)
-    if not shrunk and result.bookmarks:
-        return []
-    example = f" (e.g. {shrunk[0][0]} from {shrunk[0][1]} to {shrunk[0][2]} items)" if shrunk else ""
-    what = f"{len(shrunk)} published feed(s) would lose more than half of their items{example}"
     if not shrunk:
-        what = "the feeds would be empty"
+        return []
+    path, before, after = shrunk[0]
+    what = f"{len(shrunk)} published feed file(s) would lose more than half of their items (e.g. {path}: {before} -> {after})"
     content = shown_path(config.build.content_dir, config.root)
     if allow_shrink:
         return [

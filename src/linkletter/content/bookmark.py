@@ -10,10 +10,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import Problem, ValueProblem, kind_of
+from ..errors import NOTE, Problem, ValueProblem, kind_of
 from ..model import Bookmark, Site
 from ..values import convert as c
-from ..values.links import image_expiry, link_key, parse_web_url
+from ..values.links import has_spaces, image_expiry, link_key, parse_web_url
 from ..values.mapping import parse_mapping
 from ..values.text import UNWANTED_CHARACTERS, plain_text, shorten
 from .frontmatter import split_document
@@ -53,7 +53,9 @@ def _read_fields(
 ) -> tuple[Bookmark | None, tuple[str, ...]]:
     for key in _fields_with_control_characters(data):
         reader.warn(key, "control characters removed", "they cannot appear in a feed")
-    link = reader.value("link", parse_web_url, data.get("link"))
+    link = reader.value("link", parse_web_url, data.get("link"), True)
+    if link and has_spaces(data.get("link")):
+        reader.problem("link", "contains spaces; encoded as %20, as browsers do", severity=NOTE)
     date = reader.value("date", c.moment, data.get("date"), site.timezone)
     names = reader.value("categories", category_names, data, reader) or ()
     title = reader.value("title", text_field, data, "title")
@@ -134,7 +136,7 @@ def image(value: Any, now: datetime, reader: c.Reader) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        url = parse_web_url(value)
+        url = parse_web_url(value, True)
     except ValueProblem as exc:
         reader.warn("featuredImage", f"{exc.message}; the image is left out", exc.hint)
         return None

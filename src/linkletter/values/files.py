@@ -23,7 +23,9 @@ def read_bounded(path: Path, limit: int, what: str = "this file", hint: str | No
         if not stat.S_ISREG(info.st_mode):
             raise ValueProblem("is not a regular file; skipped", "keep only files here")
         if info.st_size > limit:
-            raise ValueProblem(f"is {_size(info.st_size, exact=False)}; {what} may be at most {_size(limit)}", hint)
+            raise ValueProblem(
+                f"is {_size(info.st_size, exact=False)}; {what} may be at most {_size(limit)}", hint
+            )
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
