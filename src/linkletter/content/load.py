@@ -75,7 +75,9 @@ def no_bookmark_files(content_dir: Path, root: Path) -> Problem:
     shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
     return Problem(
         shown_path(content_dir, root),
-        f"no bookmark files (*.md); found {shown}" if found else "no bookmark files (*.md); the folder is empty",
+        f"no bookmark files (*.md); found {shown}"
+        if found
+        else "no bookmark files (*.md); the folder is empty",
         hint="each bookmark is one Markdown file with front matter (see the README, 'Bookmark files')",
     )
 
@@ -184,8 +186,13 @@ def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[li
             )
         )
         notes.extend(
-            Problem(other, f"the same link as {first.source}; merged into one item "
-                "(earliest date, newest save's text, all categories)", field="link", severity=NOTE)
+            Problem(
+                other,
+                f"the same link as {first.source}; merged into one item "
+                "(earliest date, newest save's text, all categories)",
+                field="link",
+                severity=NOTE,
+            )
             for other in others
         )
     return bookmarks, notes
