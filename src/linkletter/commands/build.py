@@ -64,9 +64,9 @@ def build_site(config: Config, now: datetime, write: bool = True, allow_shrink: 
         result = plan_site(config, now)
         result.problems += notes + record_namespace(config)
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
-        stop = shrink_problems(config, result, manifest, allow_shrink)
-        if stop:
-            result.problems += stop
+        guard = shrink_problems(config, result, manifest, allow_shrink)
+        result.problems += guard
+        if any(p.is_error for p in guard):
             return result
         names = [p for plan in result.feeds for p in feed_paths(plan).values()]
         page_files = pages(config, result, result.bookmarks)
