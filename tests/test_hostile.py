@@ -26,7 +26,8 @@ from support.feedcheck import check_feed
 from support.hostile_cases import BAD, CONTENT_CASES, ROWS, render_table
 
 FIXTURE_NOISE = (
-    "content/2024/seed-style.md:9: warning: featuredImage: the signed image URL expired on 2019-05-09;"
+    "content/2024/seed-style.md:9: warning: featuredImage: the signed image URL expired on 2019-05-09;",
+    "content/2024/future.md: warning: date: dated 2030-01-01, more than 31 days from now;",
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import traceback
@@ -18,7 +19,7 @@ from .commands.build import BuildResult, build_site, check_site
 from .commands.digest import preview_digest
 from .commands.send import SendOptions, StopFlag, check_mail, send_current
 from .commands.suppressions import list_suppressions
-from .errors import NOTE, Problem, UserError
+from .errors import NOTE, WARNING, Problem, UserError
 from .model import Config
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as exc:
-        print_problems(exc.problems)
+        print_problems(exc.problems, verbose=args.verbose)
         if args.debug:
             traceback.print_exc()
         return EXIT_PROBLEMS
@@ -54,7 +55,9 @@ def make_parser() -> argparse.ArgumentParser:
     ]:
         command = commands.add_parser(name, parents=[common], help=help_text)
         command.set_defaults(handler=handler)
-        if name == "digest":
+        if name == "build":
+            _build_options(command)
+        elif name == "digest":
             _digest_options(command)
         elif name == "send":
             _send_options(command)
@@ -79,7 +82,18 @@ def _common_options() -> argparse.ArgumentParser:
         "--now", help="pretend it is this moment (ISO 8601), for previews and reproducible builds"
     )
     common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument(
+        "--verbose", action="store_true", help="list every repeated warning instead of grouping them"
+    )
     return common
+
+
+def _build_options(build: argparse.ArgumentParser) -> None:
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="write the feeds even if read errors or a vanished content folder would empty or halve them",
+    )
 
 
 def _digest_options(digest: argparse.ArgumentParser) -> None:
@@ -125,8 +139,8 @@ def load(args: argparse.Namespace) -> tuple[Config, datetime]:
 
 def run_build(args) -> int:
     config, now = load(args)
-    result = build_site(config, now)
-    print_problems(result.problems)
+    result = build_site(config, now, allow_shrink=args.allow_shrink)
+    print_problems(result.problems, verbose=args.verbose)
     print(summary(result))
     return EXIT_PROBLEMS if result.failed else EXIT_OK
 
@@ -135,14 +149,11 @@ def run_check(args) -> int:
     config, now = load(args)
     result = check_site(config, now)
     result.problems += check_mail(config, read_secret(config.digest.unsubscribe_secret_env))
-    print_problems(result.problems, notes=True)
-    errors = sum(p.is_error for p in result.problems)
-    warnings = sum(p.severity == "warning" for p in result.problems)
+    print_problems(result.problems, notes=True, verbose=args.verbose)
     print(
-        f"checked {len(result.bookmarks)} bookmarks and {len(result.feeds)} feeds: "
-        f"{errors} error(s), {warnings} warning(s)"
+        f"checked {len(result.bookmarks)} bookmarks and {len(result.feeds)} feeds: {counts(result.problems)}"
     )
-    return EXIT_PROBLEMS if errors else EXIT_OK
+    return EXIT_PROBLEMS if result.failed else EXIT_OK
 
 
 def run_digest(args) -> int:
@@ -230,18 +241,59 @@ def clock_now() -> datetime:
 
 
 def summary(result: BuildResult) -> str:
-    errors = sum(p.is_error for p in result.problems)
-    text = (
+    removed = f", {len(result.removed)} removed" if result.removed else ""
+    return (
         f"{len(result.bookmarks)} bookmarks, {len(result.feeds)} feeds: "
-        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged"
+        f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged{removed}; "
+        f"{counts(result.problems)}"
     )
-    return text + (f"; {errors} problem(s) above" if errors else "")
 
 
-def print_problems(problems: list[Problem], notes: bool = False) -> None:
+def counts(problems: list[Problem]) -> str:
+    errors = sum(p.is_error for p in problems)
+    warnings = sum(p.severity == WARNING for p in problems)
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def print_problems(problems: list[Problem], notes: bool = False, verbose: bool = False) -> None:
+    """Errors one by one; a warning (or note) repeated in more than GROUP_AFTER files is shown once,
+    with a count and the first few files, unless `verbose`. Control characters in names are shown
+    escaped, so a file name cannot forge a line."""
+    shown = [p for p in problems if p.severity != NOTE or notes]
+    for line in problem_lines(shown, verbose):
+        print(printable(line), file=sys.stderr)
+
+
+def problem_lines(problems: list[Problem], verbose: bool) -> list[str]:
+    groups: dict[tuple, list[Problem]] = {}
     for problem in problems:
-        if problem.severity != NOTE or notes:
-            print(problem, file=sys.stderr)
+        groups.setdefault(group_key(problem) if not verbose else (id(problem),), []).append(problem)
+    lines = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) <= GROUP_AFTER:
+            lines += [str(p) for p in group]
+            continue
+        others = ", ".join(p.path for p in group[1 : 1 + GROUP_AFTER])
+        lines.append(f"{first} [and {len(group) - 1} more like it: {others}, ...; --verbose lists all]")
+    return lines
+
+
+GROUP_AFTER = 3
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+([-:.T]\d+)*")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def group_key(problem: Problem) -> tuple:
+    """Warnings that differ only in quoted values, numbers and dates are the same warning;
+    errors are never grouped."""
+    if problem.is_error:
+        return (id(problem),)
+    return (problem.severity, problem.field, _VARYING.sub("_", problem.message), problem.hint)
+
+
+def printable(line: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
 
 
 if __name__ == "__main__":

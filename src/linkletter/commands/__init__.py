@@ -14,6 +14,7 @@ from ..model import Config, Issue
 from ..newsletter.issues import digest_zone
 from ..settings.load import load_config
 from ..values.convert import moment
+from .namespace import apply_recorded_namespace
 
 if TYPE_CHECKING:
     from ..newsletter.delivery import SendReport
@@ -30,7 +31,7 @@ def load_project(root: Path, config_path: Path | None = None) -> Config:
     """The project's settings and feed definitions; UserError lists every problem."""
     if not root.is_dir():
         raise UserError(Problem(str(root), "no such folder", hint="-C names the project folder"))
-    config = load_config(root, config_path)
+    config, _ = apply_recorded_namespace(load_config(root, config_path))  # build says when it differs
     quiet_css_warnings()
     return config
 

@@ -4,24 +4,33 @@ where publishing an issue stored them."""
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..content.load import load_bookmarks
-from ..errors import NOTE, Problem, UserError, shown_path
+from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
 from ..model import Bookmark, Config, Issue
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
 from ..newsletter.render import render_issue
 from ..publish.feeds import FeedPlan, build_feed_files, feed_paths, public_url
+from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, load_manifest, remove_stale, save_manifest
 from ..publish.output import UNCHANGED, remove_stale_temporaries, write_if_changed
 from ..publish.pages import render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
 from ..select import newest_first, select_published
 from .archive import archive_files
+from .guard import content_folders, shrink_problems
+from .namespace import apply_recorded_namespace, record_namespace
+
+FAR_FUTURE = timedelta(days=31)
+_DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 @dataclass
@@ -31,6 +40,7 @@ class BuildResult:
     feeds: list[FeedPlan] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -41,25 +51,77 @@ def load_site(config: Config, now: datetime) -> tuple[list[Bookmark], list[Probl
     return load_bookmarks(config.build.content_dir, config.root, config.site, now)
 
 
-def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult:
-    """Read content, plan every feed, and (unless write is False) write feeds and pages into dist/."""
+def build_site(config: Config, now: datetime, write: bool = True, allow_shrink: bool = False) -> BuildResult:
+    """Read content, plan every feed, and (unless write is False) write feeds and pages into dist/.
+    A writing build reads the content while it holds the build lock, so a build that waited for
+    another one never writes what it read before the wait."""
+    config, notes = apply_recorded_namespace(config)
+    if not write:
+        result = plan_site(config, now)
+        result.problems += notes
+        return result
+    with build_lock(config):
+        result = plan_site(config, now)
+        result.problems += notes + record_namespace(config)
+        manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
+        guard = shrink_problems(config, result, manifest, allow_shrink)
+        result.problems += guard
+        if any(p.is_error for p in guard):
+            return result
+        names = [p for plan in result.feeds for p in feed_paths(plan).values()]
+        page_files = pages(config, result, result.bookmarks)
+        write_locked(config, result, manifest, names + sorted(page_files), _files(config, result, page_files))
+        result.removed, problems = remove_stale(
+            config.build.output_dir, manifest, set(names) | set(page_files)
+        )
+        result.problems += problems
+        manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
+        manifest.content = content_folders(config, result.bookmarks)
+        result.problems += keep_manifest(config, manifest)
+    return result
+
+
+def plan_site(config: Config, now: datetime) -> BuildResult:
     bookmarks, problems = load_site(config, now)
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
-    held_back = len(bookmarks) - len(select_published(bookmarks, now))
-    if held_back:
-        result.problems.append(
+    result.problems += unmatched_feeds(config, bookmarks)
+    result.problems += held_back(config, bookmarks, now)
+    return result
+
+
+def held_back(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[Problem]:
+    """Bookmarks dated after now wait for their date (a note); one dated further ahead than
+    FAR_FUTURE is most likely a typo in the year, and its file is named (a warning)."""
+    later = [b for b in bookmarks if b.date > now]
+    far = sorted((b for b in later if b.date > now + FAR_FUTURE), key=lambda b: b.source)
+    problems = [
+        Problem(
+            b.source,
+            f"dated {b.date:%Y-%m-%d}, more than {FAR_FUTURE.days} days from now; left out until then",
+            field="date",
+            hint="a typo in the year?",
+            severity=WARNING,
+        )
+        for b in far
+    ]
+    if len(later) > len(far):
+        problems.append(
             Problem(
                 config.build.content_dir.name,
-                f"{held_back} bookmark(s) dated after now are left out until their date",
+                f"{len(later) - len(far)} bookmark(s) dated after now are left out until their date",
                 severity=NOTE,
             )
         )
-    if write:
-        files = {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()}
-        files.update(pages(config, result, bookmarks))
-        write_files(config, result, files)
-    return result
+    return problems
+
+
+def _files(config: Config, result: BuildResult, page_files: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+    """Each feed's bytes made just before they are written, one feed at a time, so memory holds
+    one feed, not all of them; then the pages."""
+    for plan in result.feeds:
+        yield from build_feed_files(config.site, plan).items()
+    yield from sorted(page_files.items())
 
 
 def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
@@ -107,18 +169,59 @@ def ledger_path(config: Config) -> Path:
 
 
 def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) -> None:
-    """Write every changed file; stop at the first that cannot be written (a full disk or a
-    read-only folder fails them all alike). Files already replaced stay complete."""
-    with holding(config.build.state_dir / "build.lock", wait=True):
-        remove_stale_temporaries(config.build.output_dir)
-        pending = sorted(files.items())
-        for index, (relpath, data) in enumerate(pending):
-            try:
-                status = write_if_changed(config.build.output_dir, relpath, data)
-            except UserError as exc:
-                result.problems += exc.problems + [_not_written(config, len(pending) - index)]
+    """Write some files into dist/ (publishing an issue writes the digest's pages only) and add
+    them to the manifest; nothing is removed."""
+    with build_lock(config):
+        manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
+        write_locked(config, result, manifest, sorted(files), iter(sorted(files.items())))
+        result.problems += keep_manifest(config, manifest)
+
+
+def write_locked(
+    config: Config,
+    result: BuildResult,
+    manifest: Manifest,
+    names: list[str],
+    files: Iterator[tuple[str, bytes]],
+) -> None:
+    """Write every changed file. One file that cannot be written (a name the file system refuses,
+    a folder in the way) does not stop the others; a full disk or a read-only file system, or
+    the same failure three times in a row, stops the rest. Files already replaced stay complete."""
+    root = config.build.output_dir
+    remove_stale_temporaries(root)
+    failures: list[int | None] = []
+    created: list[str] = []
+    for index, (relpath, data) in enumerate(files):
+        try:
+            status = write_if_changed(root, relpath, data, created)
+        except UserError as exc:
+            result.problems += exc.problems
+            failures.append(getattr(exc, "errno", None))
+            if _hopeless(failures):
+                if len(names) > index + 1:
+                    result.problems.append(_not_written(config, len(names) - index - 1))
                 return
-            (result.unchanged if status == UNCHANGED else result.written).append(relpath)
+            continue
+        failures.clear()
+        manifest.files[relpath] = digest_of(data)
+        manifest.folders.update(created)
+        (result.unchanged if status == UNCHANGED else result.written).append(relpath)
+
+
+def keep_manifest(config: Config, manifest: Manifest) -> list[Problem]:
+    try:
+        save_manifest(manifest_path(config), manifest)
+    except OSError as exc:
+        return [
+            Problem(
+                _shown(config, manifest_path(config)),
+                f"cannot be written: {exc.strerror or exc}",
+                hint="files this build wrote will not be removed when they are no longer generated; "
+                "free space in the state folder",
+                severity=WARNING,
+            )
+        ]
+    return []
 
 
 def _not_written(config: Config, count: int) -> Problem:
@@ -127,6 +230,57 @@ def _not_written(config: Config, count: int) -> Problem:
         f"{count} file(s) were not written; the ones already in place are complete",
         hint="fix the cause and build again",
     )
+
+
+def _hopeless(failures: list[int | None]) -> bool:
+    """Whether to stop writing: the disk is full or read-only, or one cause failed three times."""
+    return failures[-1] in _DISK_WIDE or (len(failures) >= 3 and len(set(failures[-3:])) == 1)
+
+
+@contextmanager
+def build_lock(config: Config) -> Iterator[None]:
+    """The build lock in the state folder; a state folder that cannot hold it is a UserError."""
+    try:
+        lock = holding(config.build.state_dir / "build.lock", wait=True)
+        lock.__enter__()
+    except OSError as exc:
+        raise UserError(state_problem(config, exc)) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def state_problem(config: Config, exc: OSError) -> Problem:
+    return Problem(
+        _shown(config, config.build.state_dir),
+        f"the state folder cannot be used: {exc.strerror or exc}",
+        hint="build.state must name a folder linkletter can write to (default .linkletter)",
+    )
+
+
+def manifest_path(config: Config) -> Path:
+    return config.build.state_dir / MANIFEST_NAME
+
+
+def _shown(config: Config, path: Path) -> str:
+    return shown_path(path, config.root)
+
+
+def unmatched_feeds(config: Config, bookmarks: list[Bookmark]) -> list[Problem]:
+    """A feed definition whose categories match no bookmark is most likely a typo."""
+    keys = {c.key for b in bookmarks for c in b.categories}
+    return [
+        Problem(
+            spec.source or f"feeds/{spec.slug}.yaml",
+            f"no bookmark has any of these categories: {', '.join(spec.categories)}; the feed is empty",
+            field="categories",
+            hint="check the spelling against the categories in your bookmarks",
+            severity=WARNING,
+        )
+        for spec in config.feeds
+        if spec.categories is not None and not keys.intersection(spec.categories)
+    ]
 
 
 def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -10,10 +11,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import Problem, ValueProblem, kind_of
+from ..errors import NOTE, Problem, ValueProblem, kind_of
 from ..model import Bookmark, Site
 from ..values import convert as c
-from ..values.links import image_expiry, link_key, parse_web_url
+from ..values.links import has_spaces, image_expiry, link_key, parse_web_url
 from ..values.mapping import parse_mapping
 from ..values.text import UNWANTED_CHARACTERS, plain_text, shorten
 from .frontmatter import split_document
@@ -21,6 +22,8 @@ from .markup import first_paragraph, render_markdown
 
 MAX_CATEGORIES = 50
 MAX_TITLE = 300
+MAX_DESCRIPTION = 2_000
+MAX_BODY = 64 * 1024
 # Titles that scrapers save when a page failed to load: an HTTP status line, a bot wall, an
 # exporter's placeholder. They are treated as missing.
 _STATUS_LINES = "|".join(re.escape(f"{s.value} {s.phrase}") for s in HTTPStatus)
@@ -53,7 +56,9 @@ def _read_fields(
 ) -> tuple[Bookmark | None, tuple[str, ...]]:
     for key in _fields_with_control_characters(data):
         reader.warn(key, "control characters removed", "they cannot appear in a feed")
-    link = reader.value("link", parse_web_url, data.get("link"))
+    link = reader.value("link", parse_web_url, data.get("link"), True)
+    if link and has_spaces(data.get("link")):
+        reader.problem("link", "contains spaces; encoded as %20, as browsers do", severity=NOTE)
     date = reader.value("date", c.moment, data.get("date"), site.timezone)
     names = reader.value("categories", category_names, data, reader) or ()
     title = reader.value("title", text_field, data, "title")
@@ -61,8 +66,13 @@ def _read_fields(
     brand = reader.value("linkBrand", text_field, data, "linkBrand")
     if reader.failed or link is None or date is None:
         return None, ()
-    body_html = render_markdown(body, link)
-    description = description or first_paragraph(body)
+    body_html, too_costly = render_markdown(body, link)
+    if too_costly:
+        reader.warn(
+            "body", f"{too_costly}; its start is shown as plain text", "simplify the HTML in the body"
+        )
+    body_html = cap_body(body_html, reader)
+    description = shorten(description, MAX_DESCRIPTION) if description else first_paragraph(body)
     bookmark = Bookmark(
         id=site.make_id(link_key(link)),
         link=link,
@@ -77,6 +87,20 @@ def _read_fields(
         source=reader.path,
     )
     return bookmark, names
+
+
+def cap_body(body_html: str, reader: c.Reader) -> str:
+    """A feed item carries at most MAX_BODY characters of body (a feed copies it into every
+    category feed); a longer body becomes its start as plain text."""
+    if len(body_html) <= MAX_BODY:
+        return body_html
+    reader.warn(
+        "body",
+        f"is {len(body_html) // 1024} KB as HTML; a feed item carries at most {MAX_BODY // 1024} KB, "
+        "so its start is shown as plain text",
+        "keep long notes elsewhere and link to them",
+    )
+    return f"<p>{html.escape(shorten(plain_text(body_html), 2_000))}</p>"
 
 
 def _fields_with_control_characters(data: dict[str, Any]) -> list[str]:
@@ -114,7 +138,9 @@ def category_names(data: dict[str, Any], reader: c.Reader) -> tuple[str, ...]:
             value = value.split(",")
         if not isinstance(value, list):
             raise ValueProblem(
-                f"must be a list of names, got {kind_of(value)}", "write one '- name' line per category", field=key
+                f"must be a list of names, got {kind_of(value)}",
+                "write one '- name' line per category",
+                field=key,
             )
         for item in value:
             if not isinstance(item, str):
@@ -134,7 +160,7 @@ def image(value: Any, now: datetime, reader: c.Reader) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        url = parse_web_url(value)
+        url = parse_web_url(value, True)
     except ValueProblem as exc:
         reader.warn("featuredImage", f"{exc.message}; the image is left out", exc.hint)
         return None

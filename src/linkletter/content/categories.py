@@ -4,9 +4,12 @@
   "Machine-Learning" and "machine learning" are the same category);
 - name: the spelling used most often (ties: the alphabetically first);
 - slug: lower-case letters, digits and `-` only, never empty, never a Windows device name,
-  at most 60 characters; a few symbols become words (`c++` is `c-plus-plus`, `c#` is `c-sharp`).
+  at most 60 characters and 120 bytes of UTF-8 (file names stay far below 255 bytes); a few
+  symbols become words (`c++` is `c-plus-plus`, `c#` is `c-sharp`).
   When two different keys still share a slug, the plainest key (letters and digits only, else the
-  alphabetically first) keeps it and the others get a short hash suffix.
+  alphabetically first) keeps it and the others get a short hash suffix; a suffixed slug that is
+  taken too (a category literally named `c plus plus 1a2b3c4d`) gets a longer hash, so final slugs
+  are unique.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ _RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 MAX_SLUG = 60
+MAX_SLUG_BYTES = 120
 
 
 def display_name(name: str) -> str:
@@ -39,13 +43,21 @@ def base_slug(key: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     slug = _NOT_SLUG.sub("-", text).replace("_", "-").strip("-").lower()
     slug = re.sub("-{2,}", "-", slug)
-    if not slug or slug in _RESERVED or len(slug) > MAX_SLUG:
-        return f"{slug[: MAX_SLUG - 9]}-{short_hash(key)}".lstrip("-")
+    if not slug or slug in _RESERVED or len(slug) > MAX_SLUG or len(slug.encode()) > MAX_SLUG_BYTES:
+        return f"{_cut(slug, MAX_SLUG - 9, MAX_SLUG_BYTES - 9)}-{short_hash(key)}".lstrip("-")
     return slug
 
 
-def short_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+def _cut(slug: str, chars: int, size: int) -> str:
+    """At most `chars` characters and `size` bytes of UTF-8, cut between characters."""
+    slug = slug[:chars]
+    while len(slug.encode()) > size:
+        slug = slug[:-1]
+    return slug.rstrip("-")
+
+
+def short_hash(text: str, length: int = 8) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 def build_categories(names: Iterable[str]) -> dict[str, Category]:
@@ -66,9 +78,19 @@ def _assign_slugs(keys: list[str]) -> dict[str, str]:
     by_slug: dict[str, list[str]] = {}
     for key in keys:
         by_slug.setdefault(base_slug(key), []).append(key)
-    slugs = {}
+    slugs, others = {}, []
     for slug, group in by_slug.items():
         owner = min(group, key=lambda k: (not re.fullmatch(r"[\w ]+", k), k))
-        for key in group:
-            slugs[key] = slug if key == owner else f"{slug}-{short_hash(key)}"
+        slugs[owner] = slug
+        others += [(key, slug) for key in group if key != owner]
+    taken = set(slugs.values())
+    for key, slug in sorted(others):
+        length = 8
+        while (
+            suffixed
+            := f"{_cut(slug, MAX_SLUG - 1 - length, MAX_SLUG_BYTES - 1 - length)}-{short_hash(key, length)}"
+        ) in taken:
+            length += 4
+        slugs[key] = suffixed
+        taken.add(suffixed)
     return slugs

@@ -13,7 +13,9 @@ def split_document(text: str) -> tuple[str, int, str, int]:
         raise ValueProblem("the file is empty", "a bookmark starts with a '---' line")
     lines = text.split("\n")
     if lines[0].rstrip() != FENCE:
-        raise ValueProblem("no front matter: the first line must be '---'", "see the README for the format", line=1)
+        raise ValueProblem(
+            "no front matter: the first line must be '---'", "see the README for the format", line=1
+        )
     for index in range(1, len(lines)):
         if lines[index].rstrip() in (FENCE, "..."):
             front = "\n".join(lines[1:index])

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import NOTE, WARNING, Problem, ValueProblem, shown_path
+from ..errors import NOTE, WARNING, Problem, UserError, ValueProblem, shown_path
 from ..model import Bookmark, Category, Site
 from ..values.files import decode_text, read_bounded
 from ..values.text import category_key, clean_text
@@ -36,28 +36,72 @@ def load_bookmarks(
     content_dir: Path, root: Path, site: Site, now: datetime
 ) -> tuple[list[Bookmark], list[Problem]]:
     """All bookmarks under content_dir, merged and with categories resolved, plus problems."""
+    require_folder(content_dir, root)
     problems: list[Problem] = []
     parsed: list[tuple[Bookmark, tuple[str, ...]]] = []
+    files = 0
     for path, problem in iter_bookmark_files(content_dir, root):
         if problem:
             problems.append(problem)
             continue
+        files += 1
         bookmark, names, more = load_bookmark(path, shown_path(path, root), site, now)
         problems += more
         if bookmark is not None:
             parsed.append((bookmark, names))
+    if not files and not problems:
+        problems.append(no_bookmark_files(content_dir, root))
     bookmarks, notes = merge_duplicates(parsed)
     return bookmarks, problems + notes
 
 
+def require_folder(content_dir: Path, root: Path) -> None:
+    """A missing (or misspelt) content folder is an error, never "0 bookmarks"."""
+    if not content_dir.is_dir():
+        what = "is not a folder" if content_dir.exists() else "no such folder"
+        raise UserError(
+            Problem(
+                shown_path(content_dir, root),
+                f"{what}; the bookmarks are read from here",
+                field="build.content",
+                hint="check build.content in linkletter.yaml (default: content)",
+            )
+        )
+
+
+def no_bookmark_files(content_dir: Path, root: Path) -> Problem:
+    """A content folder without a single bookmark file, naming what it holds instead."""
+    found = sorted(p.name for p in content_dir.iterdir() if not p.name.startswith("."))
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return Problem(
+        shown_path(content_dir, root),
+        f"no bookmark files (*.md); found {shown}"
+        if found
+        else "no bookmark files (*.md); the folder is empty",
+        hint="each bookmark is one Markdown file with front matter (see the README, 'Bookmark files')",
+    )
+
+
+def is_bookmark_name(name: str) -> bool:
+    """`*.md` in any case (`Notes.MD` too); hidden and `_`-prefixed names are not bookmarks."""
+    return name.lower().endswith(".md") and not name.startswith((".", "_"))
+
+
 def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, Problem | None]]:
     """Every `*.md` file below content_dir in a stable order. Hidden and `_`-prefixed names are
-    skipped; symlinks are followed only when they stay inside content_dir."""
+    skipped; symlinks to files are followed only when they stay inside content_dir; a symlinked
+    or unreadable sub-folder is reported."""
     real_root = content_dir.resolve()
-    for folder, dirnames, filenames in os.walk(content_dir, followlinks=False):
+    unreadable: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(content_dir, onerror=unreadable.append, followlinks=False):
+        yield from ((Path(e.filename), _unreadable_folder(Path(e.filename), root, e)) for e in unreadable)
+        unreadable.clear()
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in [d for d in dirnames if (Path(folder) / d).is_symlink()]:
+            dirnames.remove(name)
+            yield Path(folder) / name, _linked_folder(Path(folder) / name, root)
         for name in sorted(filenames):
-            if name.startswith((".", "_")) or not name.endswith(".md"):
+            if not is_bookmark_name(name):
                 continue
             path = Path(folder) / name
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
@@ -71,6 +115,24 @@ def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, P
                 )
                 continue
             yield path, None
+    yield from ((Path(e.filename), _unreadable_folder(Path(e.filename), root, e)) for e in unreadable)
+
+
+def _unreadable_folder(path: Path, root: Path, exc: OSError) -> Problem:
+    return Problem(
+        shown_path(path, root),
+        f"this folder cannot be read ({exc.strerror}); the bookmarks in it are left out",
+        hint="check its permissions",
+    )
+
+
+def _linked_folder(path: Path, root: Path) -> Problem:
+    return Problem(
+        shown_path(path, root),
+        "is a symbolic link to a folder; not followed, the bookmarks in it are left out",
+        hint="move the folder into the content folder instead",
+        severity=WARNING,
+    )
 
 
 def load_bookmark(
@@ -124,8 +186,13 @@ def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[li
             )
         )
         notes.extend(
-            Problem(other, f"the same link as {first.source}; merged into one item "
-                "(earliest date, newest save's text, all categories)", field="link", severity=NOTE)
+            Problem(
+                other,
+                f"the same link as {first.source}; merged into one item "
+                "(earliest date, newest save's text, all categories)",
+                field="link",
+                severity=NOTE,
+            )
             for other in others
         )
     return bookmarks, notes

@@ -6,6 +6,7 @@ HTML is sanitised by nh3 (ammonia) with an allowlist, and only absolute http(s) 
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -69,11 +70,46 @@ def sanitise_html(fragment: str, base: str | None = None) -> str:
     return clean_text(_IMG_WITHOUT_SRC.sub("", cleaned)).strip()
 
 
-def render_markdown(source: str, base: str | None = None) -> str:
-    """Markdown (CommonMark, tables, strikethrough, inline HTML) to sanitised HTML."""
+MAX_TAGS = 5_000
+MAX_DEPTH = 64
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+def render_markdown(source: str, base: str | None = None) -> tuple[str, str | None]:
+    """Markdown (CommonMark, tables, strikethrough, inline HTML) to sanitised HTML, and why it
+    was shown as plain text instead: sanitising costs time that grows quadratically with the
+    nesting, so a body with too many tags or too deep a nesting is not sanitised but reduced to
+    text (escaped) first."""
     if not source.strip():
-        return ""
-    return sanitise_html(_markdown.render(clean_text(source)), base)
+        return "", None
+    rendered = _markdown.render(clean_text(source))
+    problem = too_much_markup(rendered)
+    if problem:
+        text = html.escape(
+            shorten(_SPACES.sub(" ", html.unescape(_ANY_TAG.sub(" ", rendered))).strip(), 2_000)
+        )
+        return f"<p>{text}</p>", problem
+    return sanitise_html(rendered, base), None
+
+
+_ANY_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+def too_much_markup(fragment: str) -> str | None:
+    """Why this HTML is too costly to sanitise, or None."""
+    depth = deepest = tags = 0
+    for match in _TAG.finditer(fragment):
+        tags += 1
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        elif not match.group(3) and match.group(2).lower() not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+        if tags > MAX_TAGS:
+            return f"has more than {MAX_TAGS} HTML tags"
+    return f"nests HTML {deepest} levels deep (at most {MAX_DEPTH})" if deepest > MAX_DEPTH else None
 
 
 def first_paragraph(source: str, limit: int = 300) -> str:
@@ -85,5 +121,3 @@ def first_paragraph(source: str, limit: int = 300) -> str:
             rendered = _markdown.renderer.render(inline.children or [], _markdown.options, {})
             return shorten(plain_text(rendered), limit)
     return ""
-
-

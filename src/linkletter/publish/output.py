@@ -2,7 +2,9 @@
 
 A changed file is written to a temporary file in the same folder, flushed to disk, and renamed
 over the old one (`os.replace` is atomic on POSIX), so a reader or a crash sees either the
-complete old file or the complete new one.
+complete old file or the complete new one. Temporary files have a short name only linkletter
+uses (`.linkletter-XXXXXXXX.tmp`, whatever the target's length), so cleaning up after a killed
+build never touches another program's temporaries.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import Problem, UserError
 
 WRITTEN, UNCHANGED = "written", "unchanged"
+TEMP_PREFIX, TEMP_SUFFIX = ".linkletter-", ".tmp"
 
 
 def safe_join(root: Path, relpath: str) -> Path:
@@ -28,8 +31,9 @@ def safe_join(root: Path, relpath: str) -> Path:
     return target
 
 
-def write_if_changed(root: Path, relpath: str, data: bytes) -> str:
-    """Write data to root/relpath atomically unless it already holds exactly these bytes."""
+def write_if_changed(root: Path, relpath: str, data: bytes, created: list[str] | None = None) -> str:
+    """Write data to root/relpath atomically unless it already holds exactly these bytes. The
+    folders it had to create are added to `created` (relative to root)."""
     target = safe_join(root, relpath)
     try:
         if target.read_bytes() == data:
@@ -39,15 +43,24 @@ def write_if_changed(root: Path, relpath: str, data: bytes) -> str:
     except OSError as exc:
         raise _output_error(f"{root.name}/{relpath}", exc) from None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(root, target.parent, created)
         write_atomic(target, data)
     except OSError as exc:
         raise _output_error(f"{root.name}/{relpath}", exc) from None
     return WRITTEN
 
 
+def make_folders(root: Path, folder: Path, created: list[str] | None) -> None:
+    missing = [
+        f for f in (folder, *folder.parents) if f.is_relative_to(root) and f != root and not f.is_dir()
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    if created is not None:
+        created.extend(f.relative_to(root).as_posix() for f in reversed(missing))
+
+
 def write_atomic(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -78,10 +91,11 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def remove_stale_temporaries(root: Path) -> None:
-    """Temporary files left by a process that was killed mid-write."""
+    """linkletter's own temporary files left by a process that was killed mid-write; nobody
+    else's (call it holding the build lock)."""
     if not root.is_dir():
         return
-    for temp in root.rglob(".*.tmp"):
+    for temp in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
         try:
             temp.unlink()
         except OSError:
@@ -89,10 +103,12 @@ def remove_stale_temporaries(root: Path) -> None:
 
 
 def _output_error(shown: str, exc: OSError) -> UserError:
-    return UserError(
+    error = UserError(
         Problem(
             shown,
             f"cannot write: {exc.strerror or exc}",
             hint="check that the output folder exists, is writable and the disk is not full",
         )
     )
+    error.errno = exc.errno
+    return error

@@ -262,9 +262,12 @@ def _parse_moment_text(value: str) -> datetime:
     except ValueError:
         pass
     try:
-        return parsedate_to_datetime(value)
+        result = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         raise ValueError(value) from None
+    if result.tzinfo is None and re.search(r"[-+]0000\s*$", value):
+        result = result.replace(tzinfo=UTC)  # RFC 5322: -0000 is UTC (Python reads it as no zone)
+    return result
 
 
 def _show(value: object) -> str:

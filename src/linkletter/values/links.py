@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import idna
 
 from ..errors import ValueProblem
 from .text import clean_text
@@ -23,15 +25,18 @@ def is_email_address(text: str) -> bool:
     return bool(EMAIL_ADDRESS.fullmatch(text))
 
 
-def parse_web_url(value: object) -> str:
+def parse_web_url(value: object, spaces: bool = False) -> str:
     """An absolute http(s) URI from user text, or ValueProblem.
 
-    Non-ASCII characters are percent-encoded (UTF-8) and the host is IDNA-encoded,
-    so the result is a plain URI that RSS and every reader accept."""
+    As browsers parse URLs (WHATWG): tabs and line breaks are removed, spaces and non-ASCII
+    characters are percent-encoded (UTF-8), and the host is IDNA-encoded (UTS 46,
+    non-transitional: `faß.de` stays `faß.de`), so the result is a plain URI that RSS and every
+    reader accept. Spaces are refused unless `spaces` (links from bookmarks: real exports hold
+    them); `has_spaces` tells a caller whether to say so."""
     if not isinstance(value, str) or not value.strip():
         raise ValueProblem("missing", "write the full address, starting with https://")
-    text = clean_text(value).strip()
-    if any(ch.isspace() for ch in text):
+    text = re.sub(r"[\t\n\r]", "", clean_text(value)).strip() if spaces else clean_text(value).strip()
+    if not spaces and any(ch.isspace() for ch in text):
         raise ValueProblem(f"contains spaces: {text!r}", "encode spaces as %20")
     try:
         parts = urlsplit(text)
@@ -75,22 +80,59 @@ def _ascii_host(host: str) -> str:
             raise ValueProblem(f"the host name {host!r} has characters a host name cannot have")
         return host
     try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         raise ValueProblem(f"the host name {host!r} is not a valid international name") from None
+
+
+def has_spaces(value: object) -> bool:
+    """Whether user text for a link holds spaces that parse_web_url encodes."""
+    return isinstance(value, str) and any(ch.isspace() for ch in value.strip())
 
 
 def link_key(uri: str) -> str:
     """What makes two links the same bookmark: scheme and host case, default ports, a trailing
-    slash, tracking parameters (utm_*, fbclid, gclid) and plain #fragments do not count."""
+    slash, dot segments (`a/./b`), escapes of unreserved characters (`%7E` is `~`), the case of
+    escapes, tracking parameters (utm_*, fbclid, gclid) and plain #fragments do not count. Bytes
+    that are not UTF-8 (`%E9`, `%E8`) stay distinct."""
     parts = urlsplit(uri)
-    path = parts.path.rstrip("/") or "/"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    )
+    path = _remove_dot_segments(_normal_escapes(parts.path)).rstrip("/") or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True, errors="surrogateescape")
+    query = urlencode([(k, v) for k, v in pairs if not _TRACKING.match(k)], errors="surrogateescape")
     fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
     scheme = "https" if parts.scheme == "http" else parts.scheme
     return urlunsplit((scheme, parts.netloc, path, query, fragment))
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]")
+
+
+def _normal_escapes(text: str) -> str:
+    """`%7e` and `%7E` become `~`; other escapes upper case (RFC 3986, 6.2.2)."""
+
+    def one(match: re.Match) -> str:
+        char = unquote(match.group(), errors="strict") if match.group()[1] in "01234567" else ""
+        return char if _UNRESERVED.fullmatch(char) else match.group().upper()
+
+    return _ESCAPE.sub(one, text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """`/a/./b/../c` is `/a/c` (RFC 3986, 5.2.4)."""
+    output: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == ".":
+            segment = "" if last else None
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            segment = "" if last else None
+        if segment is not None:
+            output.append(segment)
+    return "/".join(output) or "/"
 
 
 def image_expiry(uri: str) -> datetime | None:

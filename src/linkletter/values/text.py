@@ -30,7 +30,7 @@ def plain_text(value: str) -> str:
     would still read as markup defused (`<a` becomes `< a`, `&copy` `& copy`). A title is text,
     not HTML; feed readers and the W3C validator must not see HTML in it."""
     text = clean_text(value)
-    for _ in range(5):
+    for _ in range(MAX_ROUNDS):
         decoded = clean_text(html.unescape(_to_text.clean(text)))
         if decoded == text:
             break
@@ -38,6 +38,7 @@ def plain_text(value: str) -> str:
     return _SPACES.sub(" ", _defuse(text)).strip()
 
 
+MAX_ROUNDS = 12
 _MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY_LIKE = re.compile(r"&(#[xX0-9]|[A-Za-z][A-Za-z0-9]*)")
 _ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
@@ -45,12 +46,13 @@ _ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
 
 def _defuse(text: str) -> str:
     text = _MARKUP_START.sub("< ", text)
-    return _ENTITY_LIKE.sub(
-        lambda m: (
-            f"& {m.group(1)}" if m.group(1).startswith("#") or m.group(1) in _ENTITY_NAMES else m.group(0)
-        ),
-        text,
-    )
+    return _ENTITY_LIKE.sub(lambda m: f"& {m.group(1)}" if _is_entity(m.group()) else m.group(), text)
+
+
+def _is_entity(match: str) -> bool:
+    """Whether an HTML reader would decode this: a number, a name, or a legacy name without `;`
+    at its start (`&ltimg` reads as `<img`)."""
+    return match[1] == "#" or match[1:] in _ENTITY_NAMES or html.unescape(match) != match
 
 
 def shorten(text: str, limit: int) -> str:

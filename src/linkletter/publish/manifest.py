@@ -1,0 +1,117 @@
+"""What linkletter wrote into dist/, kept in the state folder, so that a file it no longer
+generates (a removed feed definition, a renamed category) is removed instead of being served
+frozen forever, and a file it did not write is never touched.
+
+The manifest records each file's SHA-256 as last written and each folder linkletter created. A
+file is removed only while it still holds exactly those bytes (a file someone replaced is theirs
+now), and a folder only when linkletter created it and it is empty. It also keeps how many items
+each published feed held, for the check that a build does not silently empty a feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import WARNING, Problem, UserError, ValueProblem
+from ..values.files import decode_text, read_bounded
+from .output import safe_join, write_atomic
+
+MANIFEST_NAME = "dist-manifest.json"
+MAX_MANIFEST_BYTES = 64 * 2**20
+
+
+@dataclass
+class Manifest:
+    files: dict[str, str] = field(default_factory=dict)  # path in dist/ -> sha256 of what was written
+    folders: set[str] = field(default_factory=set)  # folders in dist/ linkletter created
+    feeds: dict[str, int] = field(default_factory=dict)  # feed file -> item count when written
+    content: dict[str, int] = field(default_factory=dict)  # content sub-folder -> bookmark files
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_manifest(path: Path, shown: str) -> Manifest:
+    """The manifest at `path`; an empty one when there is none yet. UserError if unreadable."""
+    try:
+        data = json.loads(decode_text(read_bounded(path, MAX_MANIFEST_BYTES, "the manifest")))
+        return Manifest(
+            files={str(k): str(v) for k, v in data["files"].items()},
+            folders={str(f) for f in data["folders"]},
+            feeds={str(k): int(v) for k, v in data.get("feeds", {}).items()},
+            content={str(k): int(v) for k, v in data.get("content", {}).items()},
+        )
+    except ValueProblem as exc:
+        if exc.message == "not found":
+            return Manifest()
+        raise UserError(exc.at(shown)) from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UserError(
+            Problem(
+                shown, "is not a linkletter manifest", hint="move it away; the next build writes a new one"
+            )
+        ) from None
+
+
+def save_manifest(path: Path, manifest: Manifest) -> None:
+    data = {
+        "files": dict(sorted(manifest.files.items())),
+        "folders": sorted(manifest.folders),
+        "feeds": dict(sorted(manifest.feeds.items())),
+        "content": dict(sorted(manifest.content.items())),
+    }
+    write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
+
+
+def remove_stale(root: Path, manifest: Manifest, current: set[str]) -> tuple[list[str], list[Problem]]:
+    """Remove what the manifest lists and `current` no longer holds; returns (removed, problems).
+    The manifest is updated in place."""
+    removed, problems = [], []
+    for relpath in sorted(set(manifest.files) - current):
+        outcome = _remove_file(root, relpath, manifest.files.pop(relpath))
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif outcome:
+            removed.append(relpath)
+        manifest.feeds.pop(relpath, None)
+    needed = {parent for path in current for parent in _parents(path)}
+    for folder in sorted(manifest.folders - needed, key=lambda f: (-f.count("/"), f)):
+        manifest.folders.discard(folder)
+        _remove_empty_folder(root, folder)
+    return removed, problems
+
+
+def _remove_file(root: Path, relpath: str, sha256: str) -> bool | Problem:
+    try:
+        path = safe_join(root, relpath)
+        if path.is_symlink() or not path.is_file() or digest_of(path.read_bytes()) != sha256:
+            return False  # gone already, or someone else's now: never touched
+        path.unlink()
+        return True
+    except UserError:
+        return False
+    except OSError as exc:
+        return Problem(
+            f"{root.name}/{relpath}",
+            f"no longer generated, but cannot be removed: {exc.strerror}",
+            hint="remove it by hand",
+            severity=WARNING,
+        )
+
+
+def _remove_empty_folder(root: Path, relpath: str) -> None:
+    try:
+        path = safe_join(root, relpath)
+        if not path.is_symlink() and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    except (UserError, OSError):
+        pass
+
+
+def _parents(relpath: str) -> list[str]:
+    parts = relpath.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
