@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPO, run_process
 from linkletter.cli import make_parser
+from linkletter.publish.templates import packaged_templates
 from linkletter.settings import schema as config_module
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -61,7 +62,7 @@ def test_every_feed_definition_key_is_documented():
 
 
 def test_every_template_is_documented():
-    for template in sorted((REPO / "templates").iterdir()):
+    for template in packaged_templates():
         assert f"`{template.name}`" in README, template.name
 
 
