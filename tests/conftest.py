@@ -77,7 +77,9 @@ def run(capsys):
 
 def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
     """Run `python -m linkletter` as a real process."""
-    full_env = {**os.environ, **(env or {})}
+    # This checkout's package, whatever the cwd (a relative PYTHONPATH=src would find another copy).
+    paths = [str(REPO / "src"), os.environ.get("PYTHONPATH", "")]
+    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths)), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "linkletter", *map(str, args)],
         cwd=cwd,

@@ -21,6 +21,7 @@ from ..publish.pages import render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
 from ..select import newest_first, select_published
+from ..settings.placeholders import placeholder_problems
 from .archive import archive_files
 
 
@@ -80,7 +81,7 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
 def check_site(config: Config, now: datetime) -> BuildResult:
     """Everything `build` would do, without writing; plus the templates and the recipients file."""
     result = build_site(config, now, write=False)
-    result.problems += check_templates(config, result, now)
+    result.problems += placeholder_problems(config) + check_templates(config, result, now)
     recipients = config.digest.recipients
     if recipients is not None:
         result.problems += load_recipients(recipients, shown_path(recipients, config.root))[1]

@@ -3,8 +3,22 @@ The README's configuration tables document exactly these keys (a test compares t
 
 from __future__ import annotations
 
+from ..errors import ValueProblem
 from ..model import WEEKDAYS
 from ..values import convert as c
+
+
+def switch_or_mapping(raw) -> bool | dict:
+    """`true`/`false`, or a mapping of finer settings (checked by its own schema)."""
+    return raw if isinstance(raw, dict) else c.boolean(raw)
+
+
+def https_url(raw) -> str:
+    url = c.web_url(raw)
+    if not url.startswith("https://"):
+        raise ValueProblem("must be an https:// URL", "readers and browsers refuse mixed content")
+    return url
+
 
 SITE = {
     "title": c.Key(c.display_text, required=True),
@@ -15,6 +29,7 @@ SITE = {
     "language": c.Key(c.language, "en"),
     "timezone": c.Key(c.timezone, None),
     "id_namespace": c.Key(c.text, ""),
+    "icon": c.Key(https_url, None),
 }
 AUTHOR = {"name": c.Key(c.display_text, required=True), "email": c.Key(c.email, None)}
 BUILD = {
@@ -23,9 +38,11 @@ BUILD = {
     "templates": c.Key(c.text, "templates"),
     "output": c.Key(c.text, "dist"),
     "state": c.Key(c.text, ".linkletter"),
-    "category_feeds": c.Key(c.boolean, True),
+    "category_feeds": c.Key(switch_or_mapping, True),
     "feed_limit": c.Key(c.integer(1, 10_000), 50),
+    "xsl": c.Key(c.boolean, False),
 }
+CATEGORY_FEEDS = {"min_items": c.Key(c.integer(1, 1_000_000), 1), "only": c.Key(c.text_list, None)}
 DIGEST = {
     "title": c.Key(c.display_text, ""),
     "from": c.Key(c.mailbox, ""),
