@@ -15,9 +15,9 @@ from ..model import Bookmark, Config, Issue
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
 from ..newsletter.render import render_issue
-from ..publish.feeds import FeedPlan, build_feed_files, feed_paths, public_url
+from ..publish.feeds import FeedPlan, build_feed_files
 from ..publish.output import UNCHANGED, remove_stale_temporaries, write_if_changed
-from ..publish.pages import render_archive, render_index
+from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
 from ..select import newest_first, select_published
@@ -57,7 +57,11 @@ def build_site(config: Config, now: datetime, write: bool = True) -> BuildResult
             )
         )
     if write:
-        files = {p: d for plan in result.feeds for p, d in build_feed_files(config.site, plan).items()}
+        files = {
+            p: d
+            for plan in result.feeds
+            for p, d in build_feed_files(config.site, plan, config.build.xsl).items()
+        }
         files.update(pages(config, result, bookmarks))
         write_files(config, result, files)
     return result
@@ -71,8 +75,10 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
         files.update(archive_files(config, bookmarks))
     except UserError as exc:
         result.problems += exc.problems
+    with_digest = ledger_path(config).exists()
     try:
-        files["index.html"] = index_page(config, result.feeds, ledger_path(config).exists()).encode()
+        files["index.html"] = index_page(config, result.feeds, with_digest).encode()
+        files.update(build_feed_lists(config, result.feeds, digest_links(config, with_digest)))
     except UserError as exc:
         result.problems += exc.problems
     return files
@@ -131,16 +137,14 @@ def _not_written(config: Config, count: int) -> Problem:
 
 
 def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
-    feeds = [
-        {
-            "title": plan.title,
-            "count": len(plan.bookmarks),
-            **{f"{kind}_url": public_url(config.site, path) for kind, path in feed_paths(plan).items()},
-        }
-        for plan in plans
-    ]
-    digest = None
-    if with_digest:
-        links = links_for(config, "")
-        digest = {"archive_url": links.archive_url, "feed_url": links.feed_url}
-    return render_index(Templates(config.build.templates_dir, config.root), config.site, feeds, digest)
+    feeds = index_feeds(config.site, plans)
+    templates = Templates(config.build.templates_dir, config.root)
+    return render_index(templates, config.site, feeds, digest_links(config, with_digest))
+
+
+def digest_links(config: Config, with_digest: bool) -> dict | None:
+    """The newsletter's archive and issue feed, once an issue was published."""
+    if not with_digest:
+        return None
+    links = links_for(config, "")
+    return {"title": config.digest.title, "archive_url": links.archive_url, "feed_url": links.feed_url}

@@ -90,5 +90,9 @@ def remove_stale_temporaries(root: Path) -> None:
 
 def _output_error(shown: str, exc: OSError) -> UserError:
     return UserError(
-        Problem(shown, f"cannot write: {exc.strerror or exc}", hint="check that the output folder exists, is writable and the disk is not full")
+        Problem(
+            shown,
+            f"cannot write: {exc.strerror or exc}",
+            hint="check that the output folder exists, is writable and the disk is not full",
+        )
     )

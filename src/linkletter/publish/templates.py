@@ -44,7 +44,12 @@ class Templates:
             ) from None
         except (jinja2.UndefinedError, TypeError, ValueError) as exc:
             raise UserError(
-                Problem(self._rel(name), str(exc), line=_template_line(exc, name), hint="see the README for the variables templates can use")
+                Problem(
+                    self._rel(name),
+                    str(exc),
+                    line=_template_line(exc, name),
+                    hint="see the README for the variables templates can use",
+                )
             ) from None
 
     def check(self) -> list[Problem]:
