@@ -3,6 +3,7 @@ A project overrides only the files it holds; every error names the template's fi
 
 from __future__ import annotations
 
+import re
 import traceback
 from pathlib import Path
 
@@ -10,12 +11,19 @@ import jinja2
 
 from ..errors import Problem, UserError
 
+_MSO = re.compile(r"(?<![\w-])mso-[\w-]+\s*:[^;}]*;?[ \t]*")
 PACKAGED = Path(__file__).resolve().parent.parent / "templates"
 
 
 def packaged_templates() -> list[Path]:
     """The templates and stylesheet linkletter ships (what `init --templates` copies)."""
     return sorted(p for p in PACKAGED.iterdir() if p.suffix in (".j2", ".css", ".xsl"))
+
+
+def without_mso(css: str) -> str:
+    """The CSS without Outlook's `mso-` properties, which web pages do not need (and the Nu HTML
+    checker reports as errors)."""
+    return _MSO.sub("", css)
 
 
 class Templates:
@@ -30,6 +38,7 @@ class Templates:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
+        self.env.filters["without_mso"] = without_mso
 
     def render(self, name: str, **context) -> str:
         try:
