@@ -324,7 +324,7 @@ def _front_of(text: str) -> list[tuple[str, int]]:
         assert exc.message and (exc.line is None or exc.line >= 1)
         return []
     assert isinstance(front, str) and isinstance(body, str)
-    assert first_line == 2 and body_line >= 3
+    assert first_line == 2 and body_line >= 3 or text.startswith("{") and first_line == 1 and body_line >= 2
     return [(front, first_line)]
 
 
