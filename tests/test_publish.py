@@ -4,6 +4,7 @@ view, enclosures and thumbnails, the icon, entry authors, content:encoded, categ
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -241,3 +242,20 @@ def test_a_misspelt_category_feeds_key_is_named(project):
         "build.category_feeds.min_item: unknown key (did you mean 'build.category_feeds.min_items'?)"
         in str(caught.value.problems[0])
     )
+
+
+def test_the_corpus_json_feeds_are_valid_and_min_items_trims_category_feeds(corpus_project, run):
+    code, out, err = run("build", "-C", corpus_project, "--now", "2026-06-01T00:00:00Z")
+    assert code == 0, err
+    feeds = sorted((corpus_project / "dist").rglob("*.json"))
+    assert len(feeds) == 98
+    for path in feeds:
+        jsonschema.validate(json.loads(path.read_bytes()), SCHEMA)
+    set_settings(corpus_project, "build", "  category_feeds:\n    min_items: 10\n")
+    shutil.rmtree(corpus_project / "dist")  # dist/ keeps files of feeds no longer built
+    code, out, err = run("build", "-C", corpus_project, "--now", "2026-06-01T00:00:00Z")
+    assert code == 0, err
+    kept = sorted((corpus_project / "dist/categories").glob("*.json"))
+    assert 0 < len(kept) < 97
+    for path in kept:
+        assert len(json.loads(path.read_bytes())["items"]) >= 10, path.name
