@@ -108,3 +108,16 @@ def test_an_error_in_an_override_names_the_project_file(project, run):
     css.write_text("{{ titel }}\n")
     code, _, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
     assert code == 1 and "templates/digest.txt.j2:1: 'titel' is undefined" in err
+
+
+def test_every_packaged_template_is_declared_as_package_data():
+    import fnmatch
+    import tomllib
+
+    from conftest import REPO
+
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "linkletter"
+    ]
+    for path in TEMPLATES.iterdir():
+        assert any(fnmatch.fnmatch(f"templates/{path.name}", g) for g in globs), path.name
