@@ -18,6 +18,7 @@ from linkletter.cli import main as cli_main
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
+TEMPLATES = REPO / "src/linkletter/templates"  # the packaged defaults
 GOLDEN = TESTS / "golden"
 FIXED_NOW = datetime(2024, 5, 13, 8, 0, tzinfo=UTC)
 FIXED_NOW_ARG = "2024-05-13T08:00:00Z"
@@ -44,10 +45,10 @@ def pytest_addoption(parser):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A fresh copy of tests/fixtures/site, with the repository's templates."""
+    """A fresh copy of tests/fixtures/site, with copies of the packaged templates to edit."""
     target = tmp_path / "site"
     shutil.copytree(FIXTURES / "site", target)
-    shutil.copytree(REPO / "templates", target / "templates")
+    shutil.copytree(TEMPLATES, target / "templates")
     return target
 
 
@@ -57,7 +58,7 @@ def corpus_project(tmp_path) -> Path:
     target = tmp_path / "corpus-site"
     shutil.copytree(FIXTURES / "site", target, ignore=shutil.ignore_patterns("content", "feeds"))
     shutil.copytree(REPO / "content" / "niqdev-my-awesome", target / "content")
-    shutil.copytree(REPO / "templates", target / "templates")
+    shutil.copytree(TEMPLATES, target / "templates")
     (target / "recipients.csv").write_text("email,name\nreader@example.org,A Reader\n")
     return target
 
@@ -76,7 +77,9 @@ def run(capsys):
 
 def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
     """Run `python -m linkletter` as a real process."""
-    full_env = {**os.environ, **(env or {})}
+    # This checkout's package, whatever the cwd (a relative PYTHONPATH=src would find another copy).
+    paths = [str(REPO / "src"), os.environ.get("PYTHONPATH", "")]
+    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths)), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "linkletter", *map(str, args)],
         cwd=cwd,

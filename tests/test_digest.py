@@ -207,7 +207,7 @@ def test_published_issues_get_an_archive_and_a_feed(project, run):
     # `build` keeps the archive byte for byte, and rewrites nothing the second time
     archive = {p.name: p.read_bytes() for p in dist.iterdir()}
     code, stdout, _ = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
-    assert "19 file(s) written, 3 unchanged" in stdout
+    assert "30 file(s) written, 3 unchanged" in stdout
     assert {p.name: p.read_bytes() for p in dist.iterdir()} == archive
     code, stdout, _ = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
     assert "0 file(s) written" in stdout

@@ -45,12 +45,13 @@ def test_feed_matches_golden(project, run, golden, relpath):
     golden(relpath.replace("/", "__"), (project / "dist" / relpath).read_text(encoding="utf-8"))
 
 
-def test_layout_is_one_rss_and_one_atom_per_feed(project, run):
+def test_layout_is_one_rss_one_atom_and_one_json_feed_per_feed(project, run):
     code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
     assert code == 0, err
-    names = sorted(p.relative_to(project / "dist").as_posix() for p in all_feeds(project))
+    feeds = [*all_feeds(project), *(project / "dist").rglob("*.json")]
+    names = sorted(p.relative_to(project / "dist").as_posix() for p in feeds)
     assert names == sorted(
-        f"{folder}/{slug}.{kind}.xml"
+        f"{folder}/{slug}.{kind}"
         for folder, slug in [
             ("feeds", "python"),
             ("feeds", "everything"),
@@ -62,9 +63,10 @@ def test_layout_is_one_rss_and_one_atom_per_feed(project, run):
             ("categories", "healthcare-it"),
             ("categories", "machine-learning"),
         ]
-        for kind in ("rss", "atom")
+        for kind in ("rss.xml", "atom.xml", "json")
     )
-    assert "12 bookmarks, 9 feeds: 19 file(s) written, 0 unchanged" in out  # + index.html
+    # + index.html, feeds.opml and feeds-head.html
+    assert "12 bookmarks, 9 feeds: 30 file(s) written, 0 unchanged" in out
 
 
 def test_every_feed_parses_with_feedparser_and_keeps_ids_in_order(project):
@@ -227,8 +229,10 @@ def test_changed_content_rewrites_only_the_affected_files(project):
     result = build(project)
     changed = [
         "categories/arabic.atom.xml",
+        "categories/arabic.json",
         "categories/arabic.rss.xml",
         "feeds/everything.atom.xml",
+        "feeds/everything.json",
         "feeds/everything.rss.xml",
     ]
     assert sorted(result.written) == changed
@@ -279,12 +283,19 @@ def test_index_page_lists_every_feed_for_readers_and_people(project):
         treebuilder="lxml",
         namespaceHTMLElements=False,
     )
+    # Autodiscovery: the two feed definitions in three formats each, never a category feed.
     alternates = tree.xpath("//link[@rel='alternate']/@href")
-    assert len(alternates) == len(result.feeds) == 9
-    assert "https://links.example.org/sub/categories/machine-learning.atom.xml" in alternates
-    assert sorted(tree.xpath("//li/a[text()='RSS']/@href")) == sorted(
-        f"https://links.example.org/sub/{plan.path}.rss.xml" for plan in result.feeds
+    assert sorted(alternates) == sorted(
+        f"https://links.example.org/sub/feeds/{slug}.{kind}"
+        for slug in ("python", "everything")
+        for kind in ("rss.xml", "atom.xml", "json")
     )
+    assert len(result.feeds) == 9
+    for label, suffix in [("RSS", "rss.xml"), ("Atom", "atom.xml"), ("JSON Feed", "json")]:
+        assert sorted(tree.xpath(f"//li/a[text()='{label}']/@href")) == sorted(
+            f"https://links.example.org/sub/{plan.path}.{suffix}" for plan in result.feeds
+        )
+    assert tree.xpath("//a[contains(text(), 'OPML')]/@href") == ["https://links.example.org/sub/feeds.opml"]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,6 @@ def clean_dist(tmp_path_factory) -> dict[str, bytes]:
     """The fixture site's dist/ without any hostile file."""
     root = tmp_path_factory.mktemp("clean") / "site"
     shutil.copytree(TESTS / "fixtures/site", root)
-    shutil.copytree(REPO / "templates", root / "templates")
     build_site(load_config(root), FIXED_NOW)
     return dist_bytes(root)
 
@@ -484,17 +483,11 @@ def test_a_broken_digest_template_does_not_stop_the_feeds(project, run):
     assert "written" in out
 
 
-@pytest.mark.parametrize("change", ["delete digest.txt.j2", "undefined variable in index.html.j2"])
-def test_check_renders_every_template(project, run, change):
-    if change.startswith("delete"):
-        (project / "templates/digest.txt.j2").unlink()
-        expected = "templates/digest.txt.j2: template not found"
-    else:
-        index = project / "templates/index.html.j2"
-        index.write_text(index.read_text().replace("{{ site.title }}</h1>", "{{ site.nom }}</h1>"))
-        expected = "templates/index.html.j2:"
+def test_check_renders_every_template(project, run):
+    index = project / "templates/index.html.j2"
+    index.write_text(index.read_text().replace("{{ site.title }}</h1>", "{{ site.nom }}</h1>"))
     code, _, err = run("check", "-C", project, "--now", FIXED_NOW_ARG)
-    assert code == 1 and expected in err
+    assert code == 1 and "templates/index.html.j2:" in err
 
 
 def test_a_one_column_csv_of_recipients(project, run):

@@ -32,7 +32,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES, REPO
+from conftest import DIGEST_HEADERS, FIXED_NOW, FIXTURES
 from linkletter.commands.build import build_site, load_site
 from linkletter.commands.digest import preview_digest
 from linkletter.content.frontmatter import split_document
@@ -324,7 +324,7 @@ def _front_of(text: str) -> list[tuple[str, int]]:
         assert exc.message and (exc.line is None or exc.line >= 1)
         return []
     assert isinstance(front, str) and isinstance(body, str)
-    assert first_line == 2 and body_line >= 3
+    assert first_line == 2 and body_line >= 3 or text.startswith("{") and first_line == 1 and body_line >= 2
     return [(front, first_line)]
 
 
@@ -876,7 +876,6 @@ def make_project(folder: Path, files: dict[str, str], keep_fixture_content: bool
     shutil.copytree(
         FIXTURES / "site", root, ignore=None if keep_fixture_content else shutil.ignore_patterns("content")
     )
-    shutil.copytree(REPO / "templates", root / "templates")
     for relpath, text in files.items():
         path = root / "content" / relpath
         path.parent.mkdir(parents=True, exist_ok=True)

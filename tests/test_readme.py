@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPO, run_process
 from linkletter.cli import make_parser
+from linkletter.publish.templates import packaged_templates
 from linkletter.settings import schema as config_module
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -61,7 +62,7 @@ def test_every_feed_definition_key_is_documented():
 
 
 def test_every_template_is_documented():
-    for template in sorted((REPO / "templates").iterdir()):
+    for template in packaged_templates():
         assert f"`{template.name}`" in README, template.name
 
 
@@ -99,4 +100,47 @@ def test_the_readme_commands_run_on_the_example_project(example):
 
 def test_the_nginx_snippet_matches_the_output_names():
     nginx = code_blocks("nginx")[0]
-    assert r"\.rss\.xml$" in nginx and r"\.atom\.xml$" in nginx
+    for pattern, media_type in [
+        (r"\.rss\.xml$", "application/rss+xml"),
+        (r"\.atom\.xml$", "application/atom+xml"),
+        (r"\.json$", "application/feed+json"),
+        (r"\.opml$", "text/x-opml"),
+        (r"\.xsl$", "text/xsl"),
+    ]:
+        line = next(line for line in nginx.splitlines() if pattern in line)
+        assert f'"{media_type}; charset=utf-8"' in line and "expires" in line
+
+
+def test_the_readme_next_step_block_works_when_pasted():
+    """The block after the quick start puts linkletter on PATH before calling it bare."""
+    lines = [line.strip() for line in code_blocks("sh")[2].splitlines() if line.strip()]
+    assert lines[0] == ". .venv/bin/activate"
+    assert all(line.startswith("linkletter ") for line in lines[1:])
+
+
+def test_the_readme_start_your_own_site_commands_run(tmp_path):
+    block = README.split("## Start your own site")[1].split("```sh\n")[1].split("```")[0]
+    cwd = tmp_path
+    commands = [line.strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["linkletter init my-links", "cd my-links", "linkletter check", "linkletter build"]
+    for command in commands:
+        if command.startswith("cd "):
+            cwd = cwd / command.split()[1]
+            continue
+        result = run_process(*command.split()[1:], cwd=cwd)
+        assert result.returncode == 0, (command, result.stderr)
+    assert (cwd / "dist/feeds/all.json").exists() and (cwd / "dist/feeds.opml").exists()
+    assert (
+        "still the placeholder 'https://example.org/links/', set it" in run_process("check", cwd=cwd).stderr
+    )
+
+
+def test_the_github_pages_workflow_builds_on_push_and_weekly():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "docs/github-pages.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert "push" in triggers and triggers["schedule"][0]["cron"].split()[4] == "1"
+    steps = [step.get("run", step.get("uses", "")) for step in workflow["jobs"]["build"]["steps"]]
+    assert "linkletter build" in steps and any("upload-pages-artifact" in s for s in steps)
+    assert workflow["jobs"]["build"]["steps"][-1]["with"]["path"] == "dist"

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import feedparser
-import pytest
 
 from conftest import FIXED_NOW_ARG
 

@@ -11,12 +11,14 @@ import signal
 import sys
 import traceback
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from . import __version__
 from .commands import end_of_day, load_project, parse_now
 from .commands.build import BuildResult, build_site, check_site
 from .commands.digest import preview_digest
+from .commands.init import init_project, parse_init_now
 from .commands.send import SendOptions, StopFlag, check_mail, send_current
 from .commands.suppressions import list_suppressions
 from .errors import NOTE, WARNING, Problem, UserError
@@ -29,6 +31,8 @@ EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: someone is left for a later run
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command == "run" and args.now:
+        parser.error("run always uses the real clock; --now does not apply to it")
     try:
         return args.handler(args)
     except UserError as exc:
@@ -41,51 +45,95 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+DESCRIPTION = "Turn a folder of bookmarks into RSS, Atom and JSON feeds and a weekly email digest."
+COMMANDS = [
+    ("init", "start a project: write settings, an example bookmark and feed, then build it"),
+    ("build", "write the feeds, the index page and the digest archive into dist/"),
+    ("check", "check settings, content, templates and recipients, and write nothing"),
+    ("digest", "render this week's digest as a preview, without sending it"),
+    ("send", "mail the current digest issue to every recipient who has not had it yet"),
+    ("run", "keep running: rebuild the feeds regularly and send the digest weekly"),
+    ("suppressions", "list the addresses skipped after a hard bounce, or lift one"),
+]
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="linkletter", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="linkletter", description=DESCRIPTION, parents=[_common_options()])
+    parser.add_argument("--version", action="version", version=f"linkletter {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = _common_options()
-    for name, handler, help_text in [
-        ("build", run_build, "write the feeds into dist/"),
-        ("check", run_check, "check settings, content, templates and recipients; write nothing"),
-        ("digest", run_digest, "render this week's digest (a preview)"),
-        ("send", run_send, "mail the current issue to every recipient"),
-        ("run", run_scheduler, "keep running: rebuild feeds regularly and send the digest weekly"),
-        ("suppressions", run_suppressions, "list the addresses skipped after a hard bounce; --lift one"),
-    ]:
-        command = commands.add_parser(name, parents=[common], help=help_text)
-        command.set_defaults(handler=handler)
-        if name == "build":
-            _build_options(command)
-        elif name == "digest":
-            _digest_options(command)
-        elif name == "send":
-            _send_options(command)
-        elif name == "suppressions":
-            command.add_argument(
-                "--lift", metavar="ADDRESS", help="mail ADDRESS again from the next issue on"
-            )
+    # The same options after the command; SUPPRESS keeps a value given before it.
+    common = _common_options(argparse.SUPPRESS)
+    handlers = {"init": run_init, "build": run_build, "check": run_check, "digest": run_digest}
+    handlers |= {"send": run_send, "run": run_scheduler, "suppressions": run_suppressions}
+    extra = {
+        "init": _init_options,
+        "build": _build_options,
+        "digest": _digest_options,
+        "send": _send_options,
+        "suppressions": _suppressions_options,
+    }
+    for name, sentence in COMMANDS:
+        command = commands.add_parser(
+            name, parents=[common], help=sentence, description=sentence[0].upper() + sentence[1:] + "."
+        )
+        command.set_defaults(handler=handlers[name])
+        if name in extra:
+            extra[name](command)
     return parser
 
 
-def _common_options() -> argparse.ArgumentParser:
+def _common_options(default=None) -> argparse.ArgumentParser:
+    """-C, --config, --now and --debug; before the command with defaults, after it without."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "-C",
         "--project",
         type=Path,
-        default=Path("."),
+        default=Path(".") if default is None else default,
         help="the project folder (default: the current folder)",
     )
-    common.add_argument("--config", type=Path, help="the settings file (default: PROJECT/linkletter.yaml)")
     common.add_argument(
-        "--now", help="pretend it is this moment (ISO 8601), for previews and reproducible builds"
+        "--config", type=Path, default=default, help="the settings file (default: PROJECT/linkletter.yaml)"
     )
-    common.add_argument("--debug", action="store_true", help="show tracebacks")
     common.add_argument(
-        "--verbose", action="store_true", help="list every repeated warning instead of grouping them"
+        "--now",
+        default=default,
+        help="pretend it is this moment (ISO 8601), for previews and reproducible builds",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=False if default is None else default, help="show tracebacks"
+    )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        default=False if default is None else default,
+        help="list every repeated warning instead of grouping them",
     )
     return common
+
+
+def iso_day(value: str) -> str:
+    """argparse type of --date: a calendar day written YYYY-MM-DD (exit 2 otherwise)."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write e.g. 2024-05-13") from None
+    return value
+
+
+def _init_options(init: argparse.ArgumentParser) -> None:
+    init.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="where to start (default: -C or the current folder)",
+    )
+    init.add_argument(
+        "--templates",
+        action="store_true",
+        help="also copy the packaged templates into DIR/templates to restyle",
+    )
 
 
 def _build_options(build: argparse.ArgumentParser) -> None:
@@ -96,8 +144,14 @@ def _build_options(build: argparse.ArgumentParser) -> None:
     )
 
 
+def _suppressions_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--lift", metavar="ADDRESS", help="mail ADDRESS again from the next issue on")
+
+
 def _digest_options(digest: argparse.ArgumentParser) -> None:
-    digest.add_argument("--date", help="preview the issue sent on or before this day (YYYY-MM-DD)")
+    digest.add_argument(
+        "--date", type=iso_day, help="preview the issue sent on or before this day (YYYY-MM-DD)"
+    )
     digest.add_argument(
         "--publish",
         action="store_true",
@@ -109,7 +163,7 @@ def _digest_options(digest: argparse.ArgumentParser) -> None:
 
 
 def _send_options(send: argparse.ArgumentParser) -> None:
-    send.add_argument("--date", help="send the issue due on or before this day (YYYY-MM-DD)")
+    send.add_argument("--date", type=iso_day, help="send the issue due on or before this day (YYYY-MM-DD)")
     send.add_argument(
         "--dry-run", action="store_true", help="write .eml files into an outbox instead of sending"
     )
@@ -135,6 +189,22 @@ def load(args: argparse.Namespace) -> tuple[Config, datetime]:
     if getattr(args, "date", None):
         now = end_of_day(args.date, config)
     return config, now
+
+
+def run_init(args) -> int:
+    folder = (args.folder or args.project).resolve()
+    now = clock_now().replace(microsecond=0)
+    if args.now:
+        now = parse_init_now(args.now)
+    result = init_project(folder, now, templates=args.templates)
+    for relpath in result.written:
+        print(f"wrote {relpath}")
+    for relpath in result.skipped:
+        print(f"skipped {relpath}: it exists already", file=sys.stderr)
+    print_problems(result.build.problems)
+    print(summary(result.build))
+    print(f"next: edit {folder / 'linkletter.yaml'}, then run `linkletter check -C {folder}`")
+    return EXIT_PROBLEMS if result.build.failed else EXIT_OK
 
 
 def run_build(args) -> int:

@@ -53,6 +53,7 @@ class Site:
     description: str = ""
     id_namespace: str = ""  # defaults to base_url; keeps ids stable if the site moves
     home_url: str = ""  # the page feeds point readers to; defaults to base_url
+    icon: str | None = None  # https URL of the feeds' icon and logo (site.icon)
 
     def make_id(self, name: str) -> str:
         """A stable urn:uuid for `name` within this site (see README, "Ids")."""
@@ -82,6 +83,9 @@ class BuildSpec:
     state_dir: Path
     category_feeds: bool = True
     feed_limit: int = 50
+    category_min_items: int = 1  # categories with fewer bookmarks get no feed of their own
+    category_only: tuple[str, ...] | None = None  # category keys allowed a feed; None: all
+    xsl: bool = False  # write dist/feed.xsl and point RSS and Atom at it
 
 
 @dataclass(frozen=True)

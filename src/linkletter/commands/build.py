@@ -18,13 +18,14 @@ from ..model import Bookmark, Config, Issue
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
 from ..newsletter.render import render_issue
-from ..publish.feeds import FeedPlan, build_feed_files, feed_paths, public_url
+from ..publish.feeds import FeedPlan, build_feed_files, feed_paths
 from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, load_manifest, remove_stale, save_manifest
 from ..publish.output import UNCHANGED, remove_stale_temporaries, write_if_changed
-from ..publish.pages import render_archive, render_index
+from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
 from ..select import newest_first, select_published
+from ..settings.placeholders import placeholder_problems
 from .archive import archive_files
 from .guard import content_folders, shrink_problems
 from .namespace import apply_recorded_namespace, record_namespace
@@ -120,7 +121,7 @@ def _files(config: Config, result: BuildResult, page_files: dict[str, bytes]) ->
     """Each feed's bytes made just before they are written, one feed at a time, so memory holds
     one feed, not all of them; then the pages."""
     for plan in result.feeds:
-        yield from build_feed_files(config.site, plan).items()
+        yield from build_feed_files(config.site, plan, config.build.xsl).items()
     yield from sorted(page_files.items())
 
 
@@ -132,8 +133,10 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
         files.update(archive_files(config, bookmarks))
     except UserError as exc:
         result.problems += exc.problems
+    with_digest = ledger_path(config).exists()
     try:
-        files["index.html"] = index_page(config, result.feeds, ledger_path(config).exists()).encode()
+        files["index.html"] = index_page(config, result.feeds, with_digest).encode()
+        files.update(build_feed_lists(config, result.feeds, digest_links(config, with_digest)))
     except UserError as exc:
         result.problems += exc.problems
     return files
@@ -142,7 +145,7 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
 def check_site(config: Config, now: datetime) -> BuildResult:
     """Everything `build` would do, without writing; plus the templates and the recipients file."""
     result = build_site(config, now, write=False)
-    result.problems += check_templates(config, result, now)
+    result.problems += placeholder_problems(config) + check_templates(config, result, now)
     recipients = config.digest.recipients
     if recipients is not None:
         result.problems += load_recipients(recipients, shown_path(recipients, config.root))[1]
@@ -284,16 +287,14 @@ def unmatched_feeds(config: Config, bookmarks: list[Bookmark]) -> list[Problem]:
 
 
 def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
-    feeds = [
-        {
-            "title": plan.title,
-            "count": len(plan.bookmarks),
-            **{f"{kind}_url": public_url(config.site, path) for kind, path in feed_paths(plan).items()},
-        }
-        for plan in plans
-    ]
-    digest = None
-    if with_digest:
-        links = links_for(config, "")
-        digest = {"archive_url": links.archive_url, "feed_url": links.feed_url}
-    return render_index(Templates(config.build.templates_dir, config.root), config.site, feeds, digest)
+    feeds = index_feeds(config.site, plans)
+    templates = Templates(config.build.templates_dir, config.root)
+    return render_index(templates, config.site, feeds, digest_links(config, with_digest))
+
+
+def digest_links(config: Config, with_digest: bool) -> dict | None:
+    """The newsletter's archive and issue feed, once an issue was published."""
+    if not with_digest:
+        return None
+    links = links_for(config, "")
+    return {"title": config.digest.title, "archive_url": links.archive_url, "feed_url": links.feed_url}

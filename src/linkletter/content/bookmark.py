@@ -15,9 +15,9 @@ from ..errors import NOTE, Problem, ValueProblem, kind_of
 from ..model import Bookmark, Site
 from ..values import convert as c
 from ..values.links import has_spaces, image_expiry, link_key, parse_web_url
-from ..values.mapping import parse_mapping
+from ..values.mapping import parse_front_matter
 from ..values.text import UNWANTED_CHARACTERS, plain_text, shorten
-from .frontmatter import split_document
+from .frontmatter import front_matter_kind, split_document
 from .markup import first_paragraph, render_markdown
 
 MAX_CATEGORIES = 50
@@ -41,7 +41,7 @@ def parse_bookmark(
     an error; the problems then say which."""
     try:
         front, front_line, body, _ = split_document(text)
-        data, lines = parse_mapping(front, front_line)
+        data, lines = parse_front_matter(front, front_line, front_matter_kind(text))
     except ValueProblem as exc:
         return None, (), [exc.at(source)]
     reader = c.Reader(source, lines)

@@ -1,4 +1,4 @@
-"""A feed definition plus its bookmarks becomes RSS 2.0 and Atom 1.0 bytes (feedgen).
+"""A feed definition plus its bookmarks becomes RSS 2.0, Atom 1.0 (feedgen) and JSON Feed bytes.
 
 Choices that keep the W3C Feed Validation Service quiet and readers happy:
 - entries are appended in the order given (feedgen prepends by default);
@@ -7,6 +7,13 @@ Choices that keep the W3C Feed Validation Service quiet and readers happy:
 - the self link is added first and per format; the generator carries no version;
 - an Atom entry has exactly one link (feedgen drops `rel` on entry links, issue 135); the image
   travels as media:content (no media:group, which needs two alternatives);
+- an image is also an RSS `<enclosure>` (length 0: unknown, as readers accept; only for the
+  types of IMAGE_TYPES, since an enclosure needs one) and a `media:thumbnail`; Atom gets no
+  enclosure link (see the one-link rule above);
+- each entry names the site's author (RSS `<author>` needs an address, else `dc:creator`);
+- RSS `description` is the short text, `content:encoded` the full HTML;
+- with `build.xsl`, an `<?xml-stylesheet?>` instruction points browsers at dist/feed.xsl;
+  readers and validators ignore it;
 - Atom `published` is the bookmark's date; `updated` adds a stable sub-second offset derived from
   the entry id, because the validator warns when two entries share an `updated` value and real
   exports save dozens of bookmarks in the same second.
@@ -23,8 +30,10 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 
 from ..model import Bookmark, Site
+from .jsonfeed import build_json_feed
 
 GENERATOR = "linkletter"
+XSL_NAME = "feed.xsl"
 # A fixed table, not `mimetypes`, which reads the machine's /etc/mime.types: the same content must
 # give the same bytes everywhere.
 IMAGE_TYPES = {
@@ -52,29 +61,60 @@ class FeedPlan:
 
 
 def feed_paths(plan: FeedPlan) -> dict[str, str]:
-    return {"rss": f"{plan.path}.rss.xml", "atom": f"{plan.path}.atom.xml"}
+    return {"rss": f"{plan.path}.rss.xml", "atom": f"{plan.path}.atom.xml", "json": f"{plan.path}.json"}
+
+
+def is_main_feed(plan: FeedPlan) -> bool:
+    """A feed of feeds/ (a definition or the default one), not a category feed."""
+    return plan.path.startswith("feeds/")
 
 
 def public_url(site: Site, relpath: str) -> str:
     return site.base_url + quote(relpath)
 
 
-def build_feed_files(site: Site, plan: FeedPlan) -> dict[str, bytes]:
-    """{relative path: bytes} for the RSS and the Atom file of one feed."""
+def build_feed_files(site: Site, plan: FeedPlan, xsl: bool = False) -> dict[str, bytes]:
+    """{relative path: bytes} for the RSS, Atom and JSON Feed files of one feed."""
     paths = feed_paths(plan)
+    rss = build_rss(site, plan, public_url(site, paths["rss"]))
+    atom = build_atom(site, plan, public_url(site, paths["atom"]))
+    if xsl:
+        rss, atom = (add_stylesheet(data, stylesheet_href(plan.path)) for data in (rss, atom))
     return {
-        paths["rss"]: build_rss(site, plan, public_url(site, paths["rss"])),
-        paths["atom"]: build_atom(site, plan, public_url(site, paths["atom"])),
+        paths["rss"]: rss,
+        paths["atom"]: atom,
+        paths["json"]: build_json_feed(site, plan, public_url(site, paths["json"]), entry_html),
     }
+
+
+def stylesheet_href(path: str) -> str:
+    """dist/feed.xsl relative to the feed at `path` (relative, so it also works on a preview server)."""
+    return "../" * path.count("/") + XSL_NAME
+
+
+def add_stylesheet(data: bytes, href: str) -> bytes:
+    """The `<?xml-stylesheet?>` instruction right after the XML declaration."""
+    declaration, newline, rest = data.partition(b"\n")
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{html.escape(href)}"?>'.encode()
+    return declaration + newline + instruction + newline + rest
 
 
 def build_rss(site: Site, plan: FeedPlan, self_url: str) -> bytes:
     fg = _base_feed(site, plan, self_url, "application/rss+xml")
-    if site.author.email:
+    if not site.author.email:
+        fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS <author> needs an address
+    else:
         fg.managingEditor(f"{site.author.email} ({site.author.name})")
     for bookmark in plan.bookmarks:
-        entry = _base_entry(fg, bookmark)
-        entry.description(entry_html(bookmark))
+        entry = _base_entry(fg, site, bookmark)
+        if not site.author.email:
+            entry.dc.dc_creator(site.author.name)
+        full = entry_html(bookmark)
+        entry.description(f"<p>{html.escape(bookmark.description)}</p>" if bookmark.description else full)
+        entry.content(full)
+        image_type = _image_attributes(bookmark.image).get("type") if bookmark.image else None
+        if image_type:
+            entry.enclosure(bookmark.image, "0", image_type)
     return fg.rss_str(pretty=True)
 
 
@@ -82,7 +122,7 @@ def build_atom(site: Site, plan: FeedPlan, self_url: str) -> bytes:
     fg = _base_feed(site, plan, self_url, "application/atom+xml")
     seen: set[str] = set()
     for bookmark in plan.bookmarks:
-        entry = _base_entry(fg, bookmark)
+        entry = _base_entry(fg, site, bookmark)
         entry.updated(_unique_updated(bookmark, seen))
         if bookmark.description:
             entry.summary(bookmark.description, type="text")
@@ -100,24 +140,33 @@ def _base_feed(site: Site, plan: FeedPlan, self_url: str, media_type: str) -> Fe
     fg.link(href=plan.alternate, rel="alternate", type="text/html")
     fg.language(site.language)
     fg.generator(GENERATOR)
-    fg.author({"name": site.author.name, **({"email": site.author.email} if site.author.email else {})})
+    fg.author(author_fields(site))
     fg.updated(plan.updated)
     fg.lastBuildDate(plan.updated)
+    if site.icon:
+        fg.icon(site.icon)
+        fg.logo(site.icon)  # also the RSS <image>, titled and linked like the channel
     return fg
 
 
-def _base_entry(fg: FeedGenerator, bookmark: Bookmark):
+def _base_entry(fg: FeedGenerator, site: Site, bookmark: Bookmark):
     entry = fg.add_entry(order="append")
     entry.id(bookmark.id)
     entry.title(bookmark.title)
     entry.link(href=bookmark.link, rel="alternate")
     entry.published(bookmark.date)
     entry.updated(bookmark.date)
+    entry.author(author_fields(site))
     for category in bookmark.categories:
         entry.category(term=category.name)
     if bookmark.image:
         entry.media.content(_image_attributes(bookmark.image), group=None)
+        entry.media.thumbnail({"url": bookmark.image}, group=None)
     return entry
+
+
+def author_fields(site: Site) -> dict[str, str]:
+    return {"name": site.author.name, **({"email": site.author.email} if site.author.email else {})}
 
 
 def _image_attributes(url: str) -> dict[str, str]:

@@ -3,7 +3,9 @@ archive of published issues."""
 
 from __future__ import annotations
 
-from ..model import DigestSpec, Site
+from ..model import Config, DigestSpec, Site
+from .directory import HEAD_NAME, OPML_NAME, build_opml, discovery_links, render_head_snippet
+from .feeds import XSL_NAME, FeedPlan, feed_paths, is_main_feed, public_url
 from .templates import Templates
 
 
@@ -19,8 +21,22 @@ def render_archive(
     )
 
 
+def index_feeds(site: Site, plans: list[FeedPlan]) -> list[dict]:
+    """What the index, the OPML file and the head snippet say about each feed."""
+    return [
+        {
+            "title": plan.title,
+            "count": len(plan.bookmarks),
+            "main": is_main_feed(plan),
+            **{f"{kind}_url": public_url(site, path) for kind, path in feed_paths(plan).items()},
+        }
+        for plan in plans
+    ]
+
+
 def render_index(templates: Templates, site: Site, feeds: list[dict], digest: dict | None) -> str:
-    """dist/index.html: every feed with its RSS and Atom address, and the digest archive if any."""
+    """dist/index.html: every feed in each format, the digest archive if any, and autodiscovery
+    links for the main feeds only."""
     return templates.render(
         "index.html.j2",
         site={
@@ -29,7 +45,21 @@ def render_index(templates: Templates, site: Site, feeds: list[dict], digest: di
             "author": site.author.name,
             "language": site.language,
             "home": site.home_url or site.base_url,
+            "opml_url": public_url(site, "feeds.opml"),
         },
         feeds=feeds,
         digest=digest,
+        discovery=discovery_links(feeds, digest),
     )
+
+
+def build_feed_lists(config: Config, plans: list[FeedPlan], digest: dict | None) -> dict[str, bytes]:
+    """feeds.opml, feeds-head.html and, with `build.xsl`, the feeds' stylesheet feed.xsl."""
+    feeds = index_feeds(config.site, plans)
+    files = {
+        OPML_NAME: build_opml(config.site, feeds, digest),
+        HEAD_NAME: render_head_snippet(discovery_links(feeds, digest)).encode(),
+    }
+    if config.build.xsl:
+        files[XSL_NAME] = Templates(config.build.templates_dir, config.root).read(XSL_NAME).encode()
+    return files

@@ -3,9 +3,10 @@ everything), plus one per category. Pure; the clock is a parameter."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
-from ..model import Bookmark, Category, Config, FeedSpec
+from ..model import Bookmark, BuildSpec, Category, Config, FeedSpec
 from ..select import select_categories, select_for_feed, select_published
 from .feeds import FeedPlan
 
@@ -16,8 +17,19 @@ def feed_specs(config: Config, bookmarks: list[Bookmark]) -> list[FeedSpec]:
     """The configured feeds (or one 'all' feed), plus one per category if enabled."""
     specs = list(config.feeds) or [default_feed_spec(config)]
     if config.build.category_feeds:
-        specs += [category_feed_spec(config, c) for c in select_categories(bookmarks)]
+        specs += [category_feed_spec(config, c) for c in categories_with_feeds(config.build, bookmarks)]
     return specs
+
+
+def categories_with_feeds(build: BuildSpec, bookmarks: list[Bookmark]) -> list[Category]:
+    """The categories in `build.category_feeds.only` (or all) with at least `min_items` bookmarks."""
+    counts = Counter(c.key for b in bookmarks for c in set(b.categories))
+    return [
+        category
+        for category in select_categories(bookmarks)
+        if counts[category.key] >= build.category_min_items
+        and (build.category_only is None or category.key in build.category_only)
+    ]
 
 
 def default_feed_spec(config: Config) -> FeedSpec:

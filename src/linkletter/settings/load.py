@@ -21,7 +21,7 @@ from ..values.files import decode_text, read_bounded
 from ..values.links import parse_web_url
 from ..values.mapping import parse_mapping
 from ..values.text import category_key, clean_text
-from .schema import AUTHOR, BUILD, DIGEST, FEED, SCHEDULE, SITE, SMTP, TOP
+from .schema import AUTHOR, BUILD, CATEGORY_FEEDS, DIGEST, FEED, SCHEDULE, SITE, SMTP, TOP
 
 CONFIG_NAME = "linkletter.yaml"
 MAX_SETTINGS_BYTES = 256 * 1024
@@ -75,6 +75,7 @@ def _site(reader: c.Reader, data) -> Site:
         description=values["description"],
         id_namespace=values["id_namespace"],
         home_url=values["home_url"] or values["base_url"] or "",
+        icon=values["icon"],
     )
 
 
@@ -109,9 +110,19 @@ def _build(reader: c.Reader, data, root: Path) -> BuildSpec:
         templates_dir=paths["templates"],
         output_dir=output,
         state_dir=state,
-        category_feeds=values["category_feeds"],
         feed_limit=values["feed_limit"],
+        xsl=values["xsl"],
+        **_category_feeds(reader, values["category_feeds"]),
     )
+
+
+def _category_feeds(reader: c.Reader, value: bool | dict) -> dict:
+    """`build.category_feeds`: true, false, or {min_items: N, only: [names]} (which means true)."""
+    if not isinstance(value, dict):
+        return {"category_feeds": value}
+    v = reader.section(value, CATEGORY_FEEDS, "build.category_feeds.")
+    only = tuple(category_key(name) for name in v["only"]) if v["only"] is not None else None
+    return {"category_feeds": True, "category_min_items": v["min_items"], "category_only": only}
 
 
 def _digest(reader: c.Reader, data, root: Path, site: Site) -> DigestSpec:

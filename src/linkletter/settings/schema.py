@@ -18,6 +18,16 @@ def secret_env_name(raw) -> str:
             "must name an environment variable (letters, digits and _); the value is not shown in case it is a secret",
             "write the variable's name (e.g. LINKLETTER_SMTP_PASSWORD), never the password",
         ) from None
+def switch_or_mapping(raw) -> bool | dict:
+    """`true`/`false`, or a mapping of finer settings (checked by its own schema)."""
+    return raw if isinstance(raw, dict) else c.boolean(raw)
+
+
+def https_url(raw) -> str:
+    url = c.web_url(raw)
+    if not url.startswith("https://"):
+        raise ValueProblem("must be an https:// URL", "readers and browsers refuse mixed content")
+    return url
 
 
 SITE = {
@@ -29,6 +39,7 @@ SITE = {
     "language": c.Key(c.language, "en"),
     "timezone": c.Key(c.timezone, None),
     "id_namespace": c.Key(c.text, ""),
+    "icon": c.Key(https_url, None),
 }
 AUTHOR = {"name": c.Key(c.display_text, required=True), "email": c.Key(c.email, None)}
 BUILD = {
@@ -37,9 +48,11 @@ BUILD = {
     "templates": c.Key(c.text, "templates"),
     "output": c.Key(c.text, "dist"),
     "state": c.Key(c.text, ".linkletter"),
-    "category_feeds": c.Key(c.boolean, True),
+    "category_feeds": c.Key(switch_or_mapping, True),
     "feed_limit": c.Key(c.integer(1, 10_000), 50),
+    "xsl": c.Key(c.boolean, False),
 }
+CATEGORY_FEEDS = {"min_items": c.Key(c.integer(1, 1_000_000), 1), "only": c.Key(c.text_list, None)}
 DIGEST = {
     "title": c.Key(c.display_text, ""),
     "from": c.Key(c.mailbox, ""),

@@ -11,6 +11,11 @@ The YAML is read from libyaml's event stream into plain Python values with an ex
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
+from datetime import date, datetime, time
+
 import yaml
 
 from ..errors import ValueProblem
@@ -19,6 +24,82 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 8
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+def parse_front_matter(front: str, first_line: int, kind: str = "yaml") -> tuple[dict, dict[str, int]]:
+    """Front matter in YAML, TOML or JSON (see content.frontmatter), as `parse_mapping` returns it."""
+    if kind == "toml":
+        return parse_toml_mapping(front, first_line)
+    if kind == "json":
+        return parse_json_mapping(front, first_line)
+    return parse_mapping(front, first_line)
+
+
+def parse_toml_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        line = first_line + (int(found.group(1)) if found else front.count("\n") + 1) - 1
+        raise ValueProblem(f"invalid TOML: {str(exc).split(' (at ')[0]}", line=line) from None
+    except RecursionError:
+        raise ValueProblem("TOML nested too deeply", line=first_line) from None
+    return _as_text(data, 0, first_line), _key_lines(front, first_line, r"^\s*[\"']?{}[\"']?\s*=")
+
+
+def parse_json_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
+    try:
+        data = json.loads(front, object_pairs_hook=_refuse_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ValueProblem(f"invalid JSON: {exc.msg}", line=first_line + exc.lineno - 1) from None
+    except RecursionError:
+        raise ValueProblem("JSON nested too deeply", line=first_line) from None
+    except ValueProblem as exc:  # a duplicate key: point at its second appearance
+        seen = [
+            i
+            for i, text in enumerate(front.split("\n"))
+            if re.match(rf'^\s*"{re.escape(exc.field or "")}"\s*:', text)
+        ]
+        line = first_line + seen[1] if len(seen) > 1 else first_line
+        raise ValueProblem(exc.message, field=exc.field, line=line) from None
+    if not isinstance(data, dict):
+        raise ValueProblem("the front matter must be a JSON object", line=first_line)
+    return _as_text(data, 0, first_line), _key_lines(front, first_line, r'^\s*"{}"\s*:')
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueProblem(f"the key {key!r} appears twice", field=key)
+        result[key] = value
+    return result
+
+
+def _as_text(value, depth: int, line: int):
+    """TOML and JSON values under the same rule as YAML: every scalar is text (numbers, booleans
+    and dates written as they read), null is None, nesting at most MAX_DEPTH."""
+    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+        raise ValueProblem(f"nested deeper than {MAX_DEPTH} levels", line=line)
+    if isinstance(value, dict):
+        return {str(k): _as_text(v, depth + 1, line) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v, depth + 1, line) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
+def _key_lines(front: str, first_line: int, pattern: str) -> dict[str, int]:
+    """The line of each top-level key's first appearance (for messages)."""
+    lines: dict[str, int] = {}
+    for index, text in enumerate(front.split("\n")):
+        found = re.match(pattern.format(r"([A-Za-z0-9_.-]+)"), text)
+        if found:
+            lines.setdefault(found.group(1), first_line + index)
+    return lines
 
 
 def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
