@@ -41,9 +41,13 @@ ALLOWED: dict[str, set[str]] = {
 
 
 def room_of(module: str) -> str:
-    """'linkletter.publish.feeds' -> 'publish'; 'linkletter.cli' -> 'cli'."""
+    """'linkletter.publish.feeds' -> 'publish'; 'linkletter.cli' -> 'cli'; a name defined in the
+    package's own __init__ (linkletter.__version__) -> '__init__'."""
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "__init__"
+    if len(parts) < 2:
+        return "__init__"
+    known = (PACKAGE / parts[1]).is_dir() or (PACKAGE / f"{parts[1]}.py").is_file()
+    return parts[1] if known else "__init__"
 
 
 def module_name(path: Path) -> str:

@@ -245,3 +245,25 @@ def test_an_issue_of_60_non_ascii_links_scores_at_most_half_a_point(tmp_path):
     dry_run(project)
     (raw,) = raw_messages(project)
     assert spam_score(raw) <= 0.5
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Fixture Weekly #1: 0000000000000/%F0%90%80%80%F0%90%80%80%F0%90%80%80 and 1 more",
+        "Weekly #2: " + "x" * 90,
+        "Weekly #3: Ærø og " + "é" * 60,
+    ],
+)
+def test_a_long_subject_folds_without_a_leading_space(subject):
+    from email.message import EmailMessage
+
+    from linkletter.newsletter.message import POLICY
+
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = subject
+    message.set_content("x")
+    raw = message.as_bytes(policy=POLICY)
+    first = raw.split(b"\r\n")[0]
+    assert first.startswith(b"Subject: ") and len(first) > len(b"Subject: ")
+    assert message_from_bytes(raw, policy=default)["Subject"] == subject

@@ -10,6 +10,7 @@ from dataclasses import replace
 from ..errors import WARNING, Problem, UserError, ValueProblem, shown_path
 from ..model import Config
 from ..publish.output import write_atomic
+from ..settings.placeholders import BASE_URL as PLACEHOLDER_URL
 from ..values.files import decode_text, read_bounded
 
 FILE_NAME = "ids.json"
@@ -19,7 +20,7 @@ def apply_recorded_namespace(config: Config) -> tuple[Config, list[Problem]]:
     """The config with the recorded namespace in effect (unless site.id_namespace is set), and a
     warning the first time base_url differs from the one last seen."""
     record = load_record(config)
-    if record is None or config.site.id_namespace not in ("", record[0]):
+    if record is None or config.site.id_namespace not in ("", record[0]) or record[0] == PLACEHOLDER_URL:
         return config, []
     namespace, seen = record
     notes = []
@@ -42,6 +43,8 @@ def record_namespace(config: Config) -> list[Problem]:
     the base_url seen, so that the warning is shown once."""
     record = load_record(config)
     namespace = config.site.id_namespace or config.site.base_url
+    if namespace == PLACEHOLDER_URL:  # `init`'s placeholder: the real address is still to come
+        return []
     if record is not None and record == (namespace, config.site.base_url):
         return []
     data = {"id_namespace": namespace, "base_url": config.site.base_url}

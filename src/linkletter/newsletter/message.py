@@ -39,7 +39,23 @@ class _Policy(type(SMTP_POLICY)):
     def fold_binary(self, name, value):
         if name.lower() in _VERBATIM:
             return f"{name}: {value}{self.linesep}".encode("ascii")
+        if name.lower() == "subject" and value.isascii():
+            return _fold_at_spaces(name, value, self.max_line_length, self.linesep)
         return super().fold_binary(name, value)
+
+
+def _fold_at_spaces(name: str, value: str, width: int, linesep: str) -> bytes:
+    """An ASCII header folded at spaces, its first words always on the header's own line (the
+    email package would move the whole value to the next line when its first word is long, which
+    readers then show with a leading space)."""
+    lines, line = [], f"{name}:"
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) > width and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + word
+    lines.append(line)
+    return (linesep.join(lines) + linesep).encode("ascii")
 
 
 POLICY = _Policy(linesep="\r\n", max_line_length=76)

@@ -40,19 +40,20 @@ def plain_text(value: str) -> str:
 
 MAX_ROUNDS = 12
 _MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
-_ENTITY_LIKE = re.compile(r"&(#[xX0-9]|[A-Za-z][A-Za-z0-9]*)")
+_ENTITY_LIKE = re.compile(r"&(#?\w+)")
 _ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
 
 
 def _defuse(text: str) -> str:
     text = _MARKUP_START.sub("< ", text)
-    return _ENTITY_LIKE.sub(lambda m: f"& {m.group(1)}" if _is_entity(m.group()) else m.group(), text)
+    return _ENTITY_LIKE.sub(lambda m: f"& {m.group(1)}" if _reads_as_entity(m.group(1)) else m.group(), text)
 
 
-def _is_entity(match: str) -> bool:
-    """Whether an HTML reader would decode this: a number, a name, or a legacy name without `;`
-    at its start (`&ltimg` reads as `<img`)."""
-    return match[1] == "#" or match[1:] in _ENTITY_NAMES or html.unescape(match) != match
+def _reads_as_entity(word: str) -> bool:
+    """Whether `&word` reads as markup to an HTML reader or the W3C validator: a number, a name, a
+    legacy name without `;` at its start (`&ltimg` reads as `<img`), or (the validator's rule)
+    anything but letters (`&x2`)."""
+    return word[0] == "#" or not word.isalpha() or word in _ENTITY_NAMES or html.unescape("&" + word) != "&" + word
 
 
 def shorten(text: str, limit: int) -> str:
