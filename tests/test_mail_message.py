@@ -250,7 +250,7 @@ def test_an_issue_of_60_non_ascii_links_scores_at_most_half_a_point(tmp_path):
 @pytest.mark.parametrize(
     "subject",
     [
-        "Fixture Weekly #1: 0000000000000/%F0%90%80%80%F0%90%80%80%F0%90%80%80 and 1 more",
+        "Fixture Weekly #1: 0000000000000/%F0%90%80%80%F0%90%80%80 and 1 more",
         "Weekly #2: " + "x" * 90,
         "Weekly #3: Ærø og " + "é" * 60,
     ],
