@@ -26,16 +26,16 @@ from benchutil import (
     table,
     write_bookmark,
 )
-
 from linkletter.build import load_site
-from linkletter.cli import clock_now
 from linkletter.config import load_config
 from linkletter.digest import configure_css_logging
 from linkletter.mail import Unsubscribe, build_message, message_bytes
-from linkletter.model import Recipient
-from linkletter.newsletter import plan_issue, render_issue, slot_for
 from linkletter.pages import Templates
 from linkletter.sending import SendOptions, send_current
+
+from linkletter.cli import clock_now
+from linkletter.model import Recipient
+from linkletter.newsletter import plan_issue, render_issue, slot_for
 
 NOW = datetime(2022, 7, 11, 23, 59, 59, tzinfo=UTC)  # the example week: 54 links
 GMAIL_CLIP = 102 * 1024

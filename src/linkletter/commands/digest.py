@@ -78,9 +78,11 @@ def write_preview(config: Config, edition: Edition, folder: Path, now: datetime)
     )
     message = build_message(edition, spec, PREVIEW_RECIPIENT, unsubscribe, now)
     data = message_bytes(message)
+    html_part, text_part = message.get_body(("html",)), message.get_body(("plain",))
+    assert html_part is not None and text_part is not None, "build_message writes both parts"
     files = {
-        "email.html": message.get_body(("html",)).get_content().encode(),
-        "email.txt": message.get_body(("plain",)).get_content().encode(),
+        "email.html": html_part.get_content().encode(),
+        "email.txt": text_part.get_content().encode(),
         "web.html": edition.digest.web_html.encode(),
         "message.eml": data,
     }

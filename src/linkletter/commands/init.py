@@ -83,7 +83,7 @@ GITIGNORE = "dist/\n.linkletter/\n"
 class InitResult:
     written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    build: BuildResult | None = None
+    build: BuildResult = field(default_factory=lambda: BuildResult([], []))
 
 
 def init_project(folder: Path, now: datetime, templates: bool = False) -> InitResult:

@@ -154,7 +154,11 @@ def _send_issue(
 
 def _publisher(config: Config, ledger, issue: Issue, now: datetime) -> Callable[[], None]:
     """Record the issue as published; called once, when its first message was accepted."""
-    return lambda: record_published(ledger, issue, now)
+
+    def publish() -> None:
+        record_published(ledger, issue, now)
+
+    return publish
 
 
 def _report_problems(report: SendReport) -> list[Problem]:

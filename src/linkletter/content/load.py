@@ -171,7 +171,8 @@ def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[li
     for bookmark, names in parsed:
         groups.setdefault(bookmark.id, []).append((bookmark, names))
     catalog = cats.build_categories(name for _, names in parsed for name in names)
-    bookmarks, notes = [], []
+    bookmarks: list[Bookmark] = []
+    notes: list[Problem] = []
     for group in groups.values():
         group.sort(key=lambda item: (item[0].date, item[0].source))
         first, newest = group[0][0], group[-1][0]

@@ -23,7 +23,7 @@ from ..model import Config, Recipient
 from .ledger import FAILED, SENT, Ledger
 from .message import Unsubscribe, build_message, message_bytes
 from .render import Edition
-from .transport import ConnectionFailure, DeliveryError, FatalSendError
+from .transport import ConnectionFailure, DeliveryError, FatalSendError, Transport
 
 MESSAGE_REFUSAL_LIMIT = 3
 SAME_REPLY_LIMIT = 3
@@ -71,7 +71,7 @@ class _Run:
     config: Config
     edition: Edition
     unsubscribe: Unsubscribe
-    transport: object
+    transport: Transport
     ledger: Ledger | None
     pacing: Pacing
     report: SendReport

@@ -111,7 +111,9 @@ class Ledger:
                     json.dumps(list(ids)),
                 ),
             )
-        return self.find_issue(slug)
+        record = self.find_issue(slug)
+        assert record is not None, "recorded in the transaction above"
+        return record
 
     def deliveries(self, slug: str) -> dict[str, str]:
         """recipient address (lower case) -> status, for one issue."""

@@ -19,7 +19,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _VERBATIM = frozenset({"list-unsubscribe"})
 
 
-class _Policy(type(SMTP_POLICY)):
+class _Policy(EmailPolicy):
     """SMTP line ends and 76-character lines, except for headers that must stay verbatim."""
 
     def fold_binary(self, name, value):

@@ -31,7 +31,9 @@ def load_recipients(path: Path, relpath: str) -> tuple[list[Recipient], list[Pro
     text, problem = _read(path, relpath)
     if problem:
         return [], [problem]
-    recipients, problems, seen = [], [], {}
+    recipients: list[Recipient] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for line, row in _rows(text):
         try:
             if isinstance(row, RowProblem):

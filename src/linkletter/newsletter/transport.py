@@ -16,10 +16,19 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..model import SmtpSpec
 
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+class Transport(Protocol):
+    """Where messages go: an SMTP server, or an outbox folder for --dry-run."""
+
+    def send(self, sender: str, recipient: str, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -61,8 +70,8 @@ class SmtpTransport:
             raise self._refusal(code, reply, "RCPT") from None
         except smtplib.SMTPSenderRefused as exc:
             if exc.smtp_code >= 500:  # about the sender, not this recipient: nobody can be mailed
-                reply = _reply(exc.smtp_code, exc.smtp_error)
-                raise FatalSendError(f"the server refused the sender {sender}: {reply}") from None
+                refused = _reply(exc.smtp_code, exc.smtp_error)
+                raise FatalSendError(f"the server refused the sender {sender}: {refused}") from None
             raise self._refusal(exc.smtp_code, exc.smtp_error, "MAIL") from None
         except smtplib.SMTPDataError as exc:
             raise self._refusal(exc.smtp_code, exc.smtp_error, "DATA") from None
@@ -185,7 +194,7 @@ def _reply(code, reply) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    cause = exc
+    cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, TimeoutError | socket.timeout):
             return "no answer before the timeout"

@@ -102,8 +102,14 @@ def remove_stale_temporaries(root: Path) -> None:
             pass
 
 
+class OutputError(UserError):
+    """A file in dist/ could not be written; `errno` tells a full disk from a single bad file."""
+
+    errno: int | None = None
+
+
 def _output_error(shown: str, exc: OSError) -> UserError:
-    error = UserError(
+    error = OutputError(
         Problem(
             shown,
             f"cannot write: {exc.strerror or exc}",

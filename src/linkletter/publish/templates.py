@@ -72,8 +72,10 @@ class Templates:
         return problems
 
     def read(self, name: str) -> str:
+        loader = self.env.loader
+        assert loader is not None, "set in __init__"
         try:
-            return self.env.loader.get_source(self.env, name)[0]
+            return loader.get_source(self.env, name)[0]
         except jinja2.TemplateNotFound:
             raise UserError(Problem(self._rel(name), "template not found")) from None
 

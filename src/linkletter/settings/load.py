@@ -205,7 +205,9 @@ def load_feed_specs(feeds_dir: Path, root: Path, default_limit: int) -> tuple[li
     """One FeedSpec per feeds/<slug>.yaml, in slug order; every problem of every file."""
     if not feeds_dir.is_dir():
         return [], []
-    specs, problems, seen = [], [], {}
+    specs: list[FeedSpec] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for path in sorted(feeds_dir.iterdir()):
         if path.name.startswith((".", "_")) or path.suffix not in (".yaml", ".yml"):
             continue

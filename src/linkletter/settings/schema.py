@@ -18,6 +18,8 @@ def secret_env_name(raw) -> str:
             "must name an environment variable (letters, digits and _); the value is not shown in case it is a secret",
             "write the variable's name (e.g. LINKLETTER_SMTP_PASSWORD), never the password",
         ) from None
+
+
 def switch_or_mapping(raw) -> bool | dict:
     """`true`/`false`, or a mapping of finer settings (checked by its own schema)."""
     return raw if isinstance(raw, dict) else c.boolean(raw)

@@ -124,14 +124,15 @@ def _remove_dot_segments(path: str) -> str:
     segments = path.split("/")
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
+        kept: str | None = segment
         if segment == ".":
-            segment = "" if last else None
+            kept = "" if last else None
         elif segment == "..":
             if len(output) > 1:
                 output.pop()
-            segment = "" if last else None
-        if segment is not None:
-            output.append(segment)
+            kept = "" if last else None
+        if kept is not None:
+            output.append(kept)
     return "/".join(output) or "/"
 
 

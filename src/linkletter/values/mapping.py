@@ -15,6 +15,7 @@ import json
 import re
 import tomllib
 from datetime import date, datetime, time
+from typing import Any
 
 import yaml
 
@@ -133,7 +134,7 @@ def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise ValueProblem(f"YAML nested deeper than {MAX_DEPTH} levels", line=line)
-            container = {} if isinstance(event, yaml.MappingStartEvent) else []
+            container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
             stack.append([container, None, line, _path(stack)])
             continue
         if isinstance(event, yaml.ScalarEvent):

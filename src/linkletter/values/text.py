@@ -53,7 +53,12 @@ def _reads_as_entity(word: str) -> bool:
     """Whether `&word` reads as markup to an HTML reader or the W3C validator: a number, a name, a
     legacy name without `;` at its start (`&ltimg` reads as `<img`), or (the validator's rule)
     anything but letters (`&x2`)."""
-    return word[0] == "#" or not word.isalpha() or word in _ENTITY_NAMES or html.unescape("&" + word) != "&" + word
+    return (
+        word[0] == "#"
+        or not word.isalpha()
+        or word in _ENTITY_NAMES
+        or html.unescape("&" + word) != "&" + word
+    )
 
 
 def shorten(text: str, limit: int) -> str:
