@@ -3,13 +3,17 @@ problems without stopping, serves the week's digest preview, and ends cleanly.""
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
+import subprocess
+import sys
 import threading
 import urllib.request
 
 import pytest
 
-from conftest import FIXED_NOW
+from conftest import FIXED_NOW, REPO
 from linkletter.commands.serve import serve
 
 pytestmark = pytest.mark.process
@@ -79,3 +83,33 @@ def test_a_change_rebuilds_and_a_broken_file_is_reported_without_stopping(projec
         round_ = preview.next_round()
         assert any(p.path == "content/2024/old.md" and p.is_error for p in round_.problems), round_
         assert preview.get("")[0] == 200  # still serving
+
+
+def test_the_command_serves_until_ctrl_c_and_exits_cleanly(project):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linkletter", "serve", "-C", str(project), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    lines_out: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines_out.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        lines = [lines_out.get(timeout=60) for _ in range(2)]  # the first build's line, then the address
+        assert "built 9 feeds from 12 bookmarks" in lines[0], lines
+        assert lines[1].startswith("serving http://127.0.0.1:"), lines
+        url = lines[1].split()[1]
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and url in response.read().decode()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    assert "Traceback" not in process.stderr.read()
+
+
+def test_serve_refuses_now(run, project):
+    with pytest.raises(SystemExit) as exit_info:
+        run("serve", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    assert exit_info.value.code == 2

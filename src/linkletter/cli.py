@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import traceback
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -31,8 +32,8 @@ EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: someone is left for a later run
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    if args.command == "run" and args.now:
-        parser.error("run always uses the real clock; --now does not apply to it")
+    if args.command in ("run", "serve") and args.now:
+        parser.error(f"{args.command} always uses the real clock; --now does not apply to it")
     try:
         return args.handler(args)
     except UserError as exc:
@@ -53,6 +54,7 @@ COMMANDS = [
     ("digest", "render this week's digest as a preview, without sending it"),
     ("send", "mail the current digest issue to every recipient who has not had it yet"),
     ("run", "keep running: rebuild the feeds regularly and send the digest weekly"),
+    ("serve", "preview the site on this machine, rebuilt whenever a file changes"),
     ("suppressions", "list the addresses skipped after a hard bounce, or lift one"),
 ]
 
@@ -64,12 +66,13 @@ def make_parser() -> argparse.ArgumentParser:
     # The same options after the command; SUPPRESS keeps a value given before it.
     common = _common_options(argparse.SUPPRESS)
     handlers = {"init": run_init, "build": run_build, "check": run_check, "digest": run_digest}
-    handlers |= {"send": run_send, "run": run_scheduler, "suppressions": run_suppressions}
+    handlers |= {"send": run_send, "run": run_scheduler, "serve": run_serve, "suppressions": run_suppressions}
     extra = {
         "init": _init_options,
         "build": _build_options,
         "digest": _digest_options,
         "send": _send_options,
+        "serve": _serve_options,
         "suppressions": _suppressions_options,
     }
     for name, sentence in COMMANDS:
@@ -141,6 +144,12 @@ def _build_options(build: argparse.ArgumentParser) -> None:
         "--allow-shrink",
         action="store_true",
         help="write the feeds even if read errors or a vanished content folder would empty or halve them",
+    )
+
+
+def _serve_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--port", type=int, default=8000, help="the port on 127.0.0.1 (default 8000; 0 picks a free one)"
     )
 
 
@@ -300,6 +309,31 @@ def stop_on_signals():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_serve(args) -> int:
+    from .commands.serve import Round, serve
+
+    stop = threading.Event()
+
+    def report(round_: Round) -> None:
+        print_problems(round_.problems, verbose=args.verbose)
+        print(f"{clock_now():%H:%M:%S} {round_.message}", flush=True)
+
+    def started(url: str) -> None:
+        print(f"serving {url} (Ctrl-C to stop)", flush=True)
+
+    with stop_on_signals() as requested:
+        requested.on_stop(stop.set)
+        try:
+            serve(args.project.resolve(), _config_path(args), args.port, clock_now, report, stop, started)
+        except OSError as exc:
+            raise UserError(Problem(f"127.0.0.1:{args.port}", f"cannot serve: {exc.strerror or exc}")) from None
+    return EXIT_OK
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    return args.config.resolve() if args.config else None
 
 
 def read_secret(name: str | None) -> str | None:
