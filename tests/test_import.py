@@ -56,7 +56,14 @@ def read_back(path: Path, root: Path):
 def test_netscape_firefox_export():
     records, problems = parse("netscape", "firefox.html")
     assert [(r.line, r.link, r.title, r.date, r.categories, r.private) for r in records] == [
-        (14, "https://support.mozilla.org/products/firefox", "Get Help", utc(2019, 1, 1), ("Mozilla Firefox",), False),
+        (
+            14,
+            "https://support.mozilla.org/products/firefox",
+            "Get Help",
+            utc(2019, 1, 1),
+            ("Mozilla Firefox",),
+            False,
+        ),
         (
             19,
             "https://www.python.org/dev/peps/pep-0008/",
@@ -66,7 +73,14 @@ def test_netscape_firefox_export():
             False,
         ),
         # ADD_DATE in milliseconds (Chrome) and in microseconds (Firefox's PRTime)
-        (26, "https://doc.rust-lang.org/book/", "The Rust Programming Language", utc(2020, 9, 13, 12, 26, 40), ("Dev", "Rust & Go", "rust"), False),
+        (
+            26,
+            "https://doc.rust-lang.org/book/",
+            "The Rust Programming Language",
+            utc(2020, 9, 13, 12, 26, 40),
+            ("Dev", "Rust & Go", "rust"),
+            False,
+        ),
         (
             27,
             "https://go.dev/doc/effective_go?utm_source=newsletter",
@@ -75,13 +89,55 @@ def test_netscape_firefox_export():
             ("Dev", "Rust & Go", "go", "style"),
             False,
         ),
-        (32, "https://news.ycombinator.com/item?id=42", "Ask HN: What are you working on?", utc(2023, 11, 14, 22, 13, 20), ("Dev", "hn"), True),
-        (37, "https://example.org/colon", 'title: with "quotes" #hash', utc(2023, 11, 14, 22, 21, 40), (), False),
+        (
+            32,
+            "https://news.ycombinator.com/item?id=42",
+            "Ask HN: What are you working on?",
+            utc(2023, 11, 14, 22, 13, 20),
+            ("Dev", "hn"),
+            True,
+        ),
+        (
+            37,
+            "https://example.org/colon",
+            'title: with "quotes" #hash',
+            utc(2023, 11, 14, 22, 21, 40),
+            (),
+            False,
+        ),
         (38, "https://example.org/no", "no", utc(2023, 11, 14, 22, 22, 30), (), False),
-        (39, "https://www.example.com/2024/", "2024", utc(2023, 11, 14, 22, 23, 20), ("2024", "no", "- dash"), False),
-        (40, "https://www.python.org/dev/peps/pep-0008", "PEP 8 (saved again)", utc(2017, 7, 14, 2, 40), ("reference",), False),
-        (41, "https://tools.ietf.org/html/rfc3986", "RFC 3986 - Uniform Resource Identifier (URI): Generic Syntax", FIXED_NOW, (), False),
-        (45, "https://blog.example.com/caf%C3%A9-cr%C3%A8me", "Café crème — notes", utc(2024, 3, 9, 16), (), False),
+        (
+            39,
+            "https://www.example.com/2024/",
+            "2024",
+            utc(2023, 11, 14, 22, 23, 20),
+            ("2024", "no", "- dash"),
+            False,
+        ),
+        (
+            40,
+            "https://www.python.org/dev/peps/pep-0008",
+            "PEP 8 (saved again)",
+            utc(2017, 7, 14, 2, 40),
+            ("reference",),
+            False,
+        ),
+        (
+            41,
+            "https://tools.ietf.org/html/rfc3986",
+            "RFC 3986 - Uniform Resource Identifier (URI): Generic Syntax",
+            FIXED_NOW,
+            (),
+            False,
+        ),
+        (
+            45,
+            "https://blog.example.com/caf%C3%A9-cr%C3%A8me",
+            "Café crème — notes",
+            utc(2024, 3, 9, 16),
+            (),
+            False,
+        ),
     ]
     # a multi-paragraph <DD>: its first paragraph is the description, all of it the body
     go = records[3]
@@ -123,8 +179,24 @@ def test_pinboard_export():
     records, problems = parse("pinboard", "pinboard.json")
     assert [(r.line, r.link, r.title, r.date, r.categories, r.private, r.to_read) for r in records] == [
         # ".secret" is a Pinboard private tag: not imported
-        (1, "https://danluu.com/cocktail-ideas/", "Cocktail party ideas", utc(2021, 3, 14, 15, 9, 26), ("essays", "engineering"), False, False),
-        (2, "https://lwn.net/Articles/944502/", "A look at the 6.5 kernel", utc(2023, 9, 1, 8), ("linux", "kernel"), True, False),
+        (
+            1,
+            "https://danluu.com/cocktail-ideas/",
+            "Cocktail party ideas",
+            utc(2021, 3, 14, 15, 9, 26),
+            ("essays", "engineering"),
+            False,
+            False,
+        ),
+        (
+            2,
+            "https://lwn.net/Articles/944502/",
+            "A look at the 6.5 kernel",
+            utc(2023, 9, 1, 8),
+            ("linux", "kernel"),
+            True,
+            False,
+        ),
         (
             3,
             "https://www.usenix.org/conference/osdi23/presentation/zhang",
@@ -188,7 +260,9 @@ def test_dropmark_list_of_items():
     assert detect_format(data, "items.json") == "dropmark"
     records, problems = PARSERS["dropmark"](data, "items.json", FIXED_NOW)
     assert problems == []
-    assert [(r.link, r.title, r.date) for r in records] == [("https://example.com/x", "X", utc(2020, 1, 2, 3, 4, 5))]
+    assert [(r.link, r.title, r.date) for r in records] == [
+        ("https://example.com/x", "X", utc(2020, 1, 2, 3, 4, 5))
+    ]
 
 
 def test_raindrop_csv_export():
@@ -202,7 +276,14 @@ def test_raindrop_csv_export():
             ("Dev", "Rust", "learning"),  # folder levels, then tags ("rust" is "Rust")
             "https://rdl.ink/render/https%3A%2F%2Fdoc.rust-lang.org",
         ),
-        (3, "https://news.ycombinator.com/", "Hacker News", utc(2024, 4, 1, 12), (), None),  # "Unsorted" is no category
+        (
+            3,
+            "https://news.ycombinator.com/",
+            "Hacker News",
+            utc(2024, 4, 1, 12),
+            (),
+            None,
+        ),  # "Unsorted" is no category
         (
             4,
             "https://example.com/quoted?utm_source=raindrop&keep=1",
@@ -211,7 +292,14 @@ def test_raindrop_csv_export():
             ("Reading", "essays"),
             None,
         ),
-        (8, "https://doc.rust-lang.org/rust-by-example", "Rust by Example (again)", utc(2024, 1, 1), ("Dev",), None),
+        (
+            8,
+            "https://doc.rust-lang.org/rust-by-example",
+            "Rust by Example (again)",
+            utc(2024, 1, 1),
+            ("Dev",),
+            None,
+        ),
     ]
     quoted = records[2]
     assert quoted.description == "An excerpt, with commas"
@@ -229,7 +317,9 @@ def test_auto_recognises_each_format(fmt):
     assert detect_format((IMPORTS / EXPORTS[fmt]).read_bytes(), EXPORTS[fmt]) == fmt
 
 
-@pytest.mark.parametrize("data", [b"", b"hello world\n", b"name,email\nAnn,ann@example.org\n", b'{"a": 1}', b"%PDF-1.4"])
+@pytest.mark.parametrize(
+    "data", [b"", b"hello world\n", b"name,email\nAnn,ann@example.org\n", b'{"a": 1}', b"%PDF-1.4"]
+)
 def test_auto_refuses_an_unknown_file(data):
     with pytest.raises(UserError) as info:
         detect_format(data, "mystery.txt")
@@ -248,7 +338,9 @@ def test_import_writes_files_the_reader_accepts(tmp_path, fmt):
     content = tmp_path / "content"
     content.mkdir()
     export = IMPORTS / EXPORTS[fmt]
-    report = import_bookmarks(content, "auto", export, include_private=True, existing_keys=set(), now=FIXED_NOW)
+    report = import_bookmarks(
+        content, "auto", export, include_private=True, existing_keys=set(), now=FIXED_NOW
+    )
     records, _ = parse(fmt, EXPORTS[fmt])
     by_key = {}
     for record in records:
@@ -289,11 +381,15 @@ def test_import_report_and_idempotence(tmp_path):
         "firefox.html (netscape): 9 added, 0 already present, 1 duplicate(s) in the file merged, "
         "1 private skipped (--include-private imports them), 3 refused"
     )
-    assert [str(p) for p in first.refused] == [str(p) for p in parse("netscape", "firefox.html")[1] if p.is_error]
+    assert [str(p) for p in first.refused] == [
+        str(p) for p in parse("netscape", "firefox.html")[1] if p.is_error
+    ]
     written = {p: p.read_bytes() for p in (content / "imported" / "netscape").iterdir()}
     assert sorted(written) == sorted(first.added)
     # the same link saved in two folders is one file with the earliest date and both sets of tags
-    pep8 = read_back(content / "imported" / "netscape" / file_name(parse("netscape", "firefox.html")[0][1]), tmp_path)
+    pep8 = read_back(
+        content / "imported" / "netscape" / file_name(parse("netscape", "firefox.html")[0][1]), tmp_path
+    )
     assert pep8[0].date == utc(2017, 7, 14, 2, 40)
     assert pep8[1] == ("python", "style", "reference")
     assert pep8[0].title == "PEP 8 – Style Guide for Python Code"
@@ -315,7 +411,10 @@ def test_import_report_and_idempotence(tmp_path):
 def test_links_already_in_content_are_not_duplicated(tmp_path):
     content = tmp_path / "content"
     # the lead passes link_key(bookmark.link) of every bookmark already in content/
-    existing = {link_key("https://go.dev/doc/effective_go"), link_key("https://support.mozilla.org/products/firefox/")}
+    existing = {
+        link_key("https://go.dev/doc/effective_go"),
+        link_key("https://support.mozilla.org/products/firefox/"),
+    }
     report = import_bookmarks(content, "netscape", IMPORTS / "firefox.html", False, existing, FIXED_NOW)
     assert len(report.added) == 7 and report.already_present == 2
     added = {read_back(p, tmp_path)[0].link for p in report.added}
@@ -350,7 +449,9 @@ def test_to_read_bookmarks_are_drafts(tmp_path):
 
 def test_dry_run_writes_nothing(tmp_path):
     content = tmp_path / "content"
-    report = import_bookmarks(content, "dropmark", IMPORTS / "dropmark.json", False, set(), FIXED_NOW, dry_run=True)
+    report = import_bookmarks(
+        content, "dropmark", IMPORTS / "dropmark.json", False, set(), FIXED_NOW, dry_run=True
+    )
     assert len(report.added) == 2
     assert not content.exists()
 
@@ -434,11 +535,18 @@ def test_file_names_are_stable_short_and_safe():
     def name(link):
         return file_name(ImportedBookmark(link=parse_web_url(link), title="", date=FIXED_NOW, source="x"))
 
-    assert name("https://www.python.org/dev/peps/pep-0008/") == name("http://WWW.python.org/dev/peps/pep-0008")
+    assert name("https://www.python.org/dev/peps/pep-0008/") == name(
+        "http://WWW.python.org/dev/peps/pep-0008"
+    )
     assert name("https://go.dev/doc?utm_source=x") == name("https://go.dev/doc")
     assert name("https://go.dev/doc?a=1") != name("https://go.dev/doc?a=2")
     long_host = "https://" + ".".join(["a" * 60] * 4) + "/"
-    for link in (long_host, "https://_dmarc.example.com/", "https://xn--bcher-kva.example/", "https://1.2.3.4:8080/x"):
+    for link in (
+        long_host,
+        "https://_dmarc.example.com/",
+        "https://xn--bcher-kva.example/",
+        "https://1.2.3.4:8080/x",
+    ):
         n = name(link)
         assert len(n.encode()) <= 100
         assert n[0].isalnum() and all(c.isalnum() or c in ".-" for c in n)
@@ -455,7 +563,9 @@ def test_never_overwrites_an_existing_file(tmp_path):
     report = import_bookmarks(content, "dropmark", IMPORTS / "dropmark.json", False, set(), FIXED_NOW)
     assert mine.read_text() == "my own edits\n"
     assert len(report.added) == 1 and report.already_present == 1
-    assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, report.added[0].name])  # no temporary files
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [mine.name, report.added[0].name]
+    )  # no temporary files
 
 
 def test_never_writes_outside_the_content_folder(tmp_path):

@@ -84,7 +84,9 @@ class Collector:
     def link(self, value: object, line: int | None, field: str) -> str | None:
         """The normalised link, or None after recording why it is refused."""
         if isinstance(value, str) and len(value) > MAX_LINK:
-            self.error(line, field, f"the link is {len(value)} characters long; at most {MAX_LINK} are allowed")
+            self.error(
+                line, field, f"the link is {len(value)} characters long; at most {MAX_LINK} are allowed"
+            )
             return None
         try:
             return parse_web_url(value)
@@ -106,7 +108,9 @@ class Collector:
             return None
         expiry = image_expiry(url)
         if expiry is not None and expiry <= now:
-            self.warn(line, field, f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out")
+            self.warn(
+                line, field, f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out"
+            )
             return None
         return url
 
@@ -144,7 +148,11 @@ class Collector:
             if not any(ch.isalnum() for ch in name):
                 continue
             if len(name) > MAX_CATEGORY:
-                self.warn(line, field, f"the category {shorten(name, 40)!r} is longer than {MAX_CATEGORY} characters; left out")
+                self.warn(
+                    line,
+                    field,
+                    f"the category {shorten(name, 40)!r} is longer than {MAX_CATEGORY} characters; left out",
+                )
                 continue
             folded = name.casefold()
             if folded not in seen:
@@ -198,6 +206,8 @@ def parse_moment(value: object) -> datetime | None:
         number = float(value)
     else:
         number = None
+    if number is not None and not 0 <= number < 1e20:  # also NaN and infinity
+        return None
     try:
         if number is not None:
             while number > 1e11:  # milliseconds (Chrome) or microseconds (Firefox's PRTime)
@@ -279,10 +289,19 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
             return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             if exc.pos >= len(text.rstrip()):
-                raise JsonShapeError(exc.lineno, "ends in the middle of the JSON document (a truncated file?); nothing was imported") from None
-            raise JsonShapeError(exc.lineno, f"is not valid JSON: {exc.msg} (column {exc.colno}); nothing was imported") from None
+                raise JsonShapeError(
+                    exc.lineno,
+                    "ends in the middle of the JSON document (a truncated file?); nothing was imported",
+                ) from None
+            raise JsonShapeError(
+                exc.lineno, f"is not valid JSON: {exc.msg} (column {exc.colno}); nothing was imported"
+            ) from None
+        except ValueError as exc:  # NaN, Infinity
+            raise JsonShapeError(line_of(pos), f"is not valid JSON: {exc}; nothing was imported") from None
         except RecursionError:
-            raise JsonShapeError(line_of(pos), "is nested too deeply to be an export; nothing was imported") from None
+            raise JsonShapeError(
+                line_of(pos), "is nested too deeply to be an export; nothing was imported"
+            ) from None
 
     def skip(pos: int) -> int:
         return _WS.match(text, pos).end()

@@ -29,7 +29,9 @@ from .common import (
 )
 
 
-def parse_dropmark(data: bytes, source: str, now: datetime | None = None) -> tuple[list[ImportedBookmark], list]:
+def parse_dropmark(
+    data: bytes, source: str, now: datetime | None = None
+) -> tuple[list[ImportedBookmark], list]:
     """The bookmarks of a Dropmark collection JSON export, and the problems found."""
     now = default_now(now)
     col = Collector(source)
@@ -44,7 +46,9 @@ def parse_dropmark(data: bytes, source: str, now: datetime | None = None) -> tup
     records: list[ImportedBookmark] = []
     for index, (line, item) in enumerate(items, 1):
         if index > MAX_ITEMS:
-            col.error(line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export")
+            col.error(
+                line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export"
+            )
             break
         if not isinstance(item, dict):
             col.error(line, None, f"item {index} is not an object; skipped")

@@ -70,7 +70,9 @@ _ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'
 _TRUE = frozenset({"1", "true", "yes"})
 
 
-def parse_netscape(data: bytes, source: str, now: datetime | None = None) -> tuple[list[ImportedBookmark], list]:
+def parse_netscape(
+    data: bytes, source: str, now: datetime | None = None
+) -> tuple[list[ImportedBookmark], list]:
     """The bookmarks of a Netscape bookmark file, and the problems found (refused items are
     errors, adjustments warnings)."""
     now = default_now(now)
@@ -100,7 +102,12 @@ def parse_netscape(data: bytes, source: str, now: datetime | None = None) -> tup
         if last is None or stopped:
             return
         if len(records) >= MAX_ITEMS:
-            col.error(last["line"], None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export")
+            col.error(
+                last["line"],
+                None,
+                f"has more than {MAX_ITEMS} bookmarks; the rest were not read",
+                "split the export",
+            )
             stopped = True
             return
         record = _record(last, col, now, len(records) + 1)
@@ -143,7 +150,12 @@ def parse_netscape(data: bytes, source: str, now: datetime | None = None) -> tup
             finish_dd()
             finish_link()
             if len(folders) >= MAX_FOLDER_DEPTH:
-                col.warn(line, None, f"folders nested deeper than {MAX_FOLDER_DEPTH} levels; deeper names are not categories")
+                if len(folders) == MAX_FOLDER_DEPTH:
+                    col.warn(
+                        line,
+                        None,
+                        f"folders nested deeper than {MAX_FOLDER_DEPTH} levels; deeper names are not categories",
+                    )
                 folders.append(None)
             else:
                 folders.append(pending_folder)
@@ -179,7 +191,9 @@ def _record(link: dict, col: Collector, now: datetime, index: int) -> ImportedBo
         col.error(line, "HREF", "missing: the <A> has no address")
         return None
     href = col.link(attrs["href"], line, "HREF")
-    date_field = "TIME_ADDED" if "time_added" in attrs and "add_date" not in attrs else "ADD_DATE"  # Pocket: time_added
+    date_field = (
+        "TIME_ADDED" if "time_added" in attrs and "add_date" not in attrs else "ADD_DATE"
+    )  # Pocket: time_added
     date = col.date(attrs.get(date_field.lower()), line, date_field, now)
     if href is None or date is None:
         return None
@@ -206,7 +220,7 @@ def _tokens(text: str):
     pos = 0
     line = 1
     n = len(text)
-    next_gt = -1
+    next_gt = next_lt = -1  # the next '>' and '<' after the current one: each found once
     while pos < n:
         lt = text.find("<", pos)
         if lt == -1:
@@ -229,9 +243,19 @@ def _tokens(text: str):
         if next_gt == n:
             yield "text", line, "", {}, html_unescape_once(text[lt:])
             return
+        if next_lt <= lt:
+            next_lt = text.find("<", lt + 1)
+            if next_lt == -1:
+                next_lt = n
+        declaration = text.startswith(("<!", "<?"), lt)
+        if (next_lt < next_gt and not declaration) or next_gt - lt > MAX_TAG_LENGTH:
+            # a '<' that starts no tag (tags hold no '<'; a DOCTYPE's internal subset may)
+            yield "text", line, "", {}, "<"
+            pos = lt + 1
+            continue
         inner = text[lt + 1 : next_gt]
-        match = _TAG.fullmatch(inner) if len(inner) <= MAX_TAG_LENGTH else None
-        if text.startswith("<!", lt) or text.startswith("<?", lt):
+        match = _TAG.fullmatch(inner)
+        if declaration:
             pass  # a DOCTYPE (with or without an internal subset) or other declaration: skipped
         elif match is None:
             yield "text", line, "", {}, "<"

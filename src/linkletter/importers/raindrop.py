@@ -27,7 +27,9 @@ MAX_FIELD = 1024 * 1024  # characters in one cell
 _NOT_CATEGORIES = frozenset({"unsorted", "trash"})
 
 
-def parse_raindrop(data: bytes, source: str, now: datetime | None = None) -> tuple[list[ImportedBookmark], list]:
+def parse_raindrop(
+    data: bytes, source: str, now: datetime | None = None
+) -> tuple[list[ImportedBookmark], list]:
     """The bookmarks of a Raindrop CSV export, and the problems found."""
     now = default_now(now)
     col = Collector(source)
@@ -45,7 +47,12 @@ def parse_raindrop(data: bytes, source: str, now: datetime | None = None) -> tup
             return [], col.problems
         columns = {name.strip().lower(): i for i, name in enumerate(header)}
         if "url" not in columns:
-            col.error(1, None, "has no 'url' column", "expected Raindrop's header: id,title,note,excerpt,url,folder,tags,created,...")
+            col.error(
+                1,
+                None,
+                "has no 'url' column",
+                "expected Raindrop's header: id,title,note,excerpt,url,folder,tags,created,...",
+            )
             return [], col.problems
         index = 0
         start = reader.line_num + 1
@@ -62,7 +69,12 @@ def parse_raindrop(data: bytes, source: str, now: datetime | None = None) -> tup
                 continue
             index += 1
             if index > MAX_ITEMS:
-                col.error(line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export")
+                col.error(
+                    line,
+                    None,
+                    f"has more than {MAX_ITEMS} bookmarks; the rest were not read",
+                    "split the export",
+                )
                 break
             cells = {name: (row[i] if i < len(row) else "") for name, i in columns.items()}
             record = _record(cells, line, index, col, now)
@@ -73,7 +85,9 @@ def parse_raindrop(data: bytes, source: str, now: datetime | None = None) -> tup
     return records, col.problems
 
 
-def _record(cells: dict[str, str], line: int, index: int, col: Collector, now: datetime) -> ImportedBookmark | None:
+def _record(
+    cells: dict[str, str], line: int, index: int, col: Collector, now: datetime
+) -> ImportedBookmark | None:
     link = col.link(cells.get("url"), line, "url")
     date = col.date(cells.get("created"), line, "created", now)
     if link is None or date is None:

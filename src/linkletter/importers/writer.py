@@ -64,7 +64,9 @@ class ImportReport:
         parts = [f"{len(self.added)} added", f"{self.already_present} already present"]
         if self.merged:
             parts.append(f"{self.merged} duplicate(s) in the file merged")
-        parts.append(f"{self.private} private skipped" + (" (--include-private imports them)" if self.private else ""))
+        parts.append(
+            f"{self.private} private skipped" + (" (--include-private imports them)" if self.private else "")
+        )
         parts.append(f"{len(self.refused)} refused")
         text = f"{self.source} ({self.fmt}): " + ", ".join(parts)
         if self.drafts:
@@ -97,7 +99,9 @@ def import_bookmarks(
     if fmt == "auto":
         fmt = detect_format(data, shown)
     if fmt not in PARSERS:
-        raise UserError(Problem(shown, None, None, f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}"))
+        raise UserError(
+            Problem(shown, None, None, f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+        )
     records, problems = PARSERS[fmt](data, shown, now)
     report = ImportReport(fmt, shown)
     report.refused = [p for p in problems if p.is_error]
@@ -162,7 +166,9 @@ def detect_format(data: bytes, source: str) -> str:
     if lower.startswith(("[", "{")):
         if '"href"' in lower and ('"tags"' in lower or '"time"' in lower or lower.startswith("[")):
             return "pinboard"
-        if any(key in lower for key in ('"created_at"', '"collection_id"', '"thumbnails"', '"is_url"', '"items"')):
+        if any(
+            key in lower for key in ('"created_at"', '"collection_id"', '"thumbnails"', '"is_url"', '"items"')
+        ):
             return "dropmark"
     first_line = lower.split("\n", 1)[0]
     columns = {c.strip().strip('"') for c in first_line.split(",")}
@@ -261,7 +267,9 @@ def _safe_folder(content_dir: Path, folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(Problem(folder.as_posix(), None, None, f"cannot be created: {exc.strerror}")) from None
+        raise UserError(
+            Problem(folder.as_posix(), None, None, f"cannot be created: {exc.strerror}")
+        ) from None
     if not folder.resolve().is_relative_to(content_dir.resolve()):
         raise UserError(
             Problem(
@@ -279,7 +287,9 @@ def _name_taken(content_dir: Path, name: str) -> bool:
     """Whether an earlier import of any format already wrote this link's file (a draft, say,
     which the reader leaves out of existing_keys)."""
     base = content_dir / IMPORT_FOLDER
-    return base.is_dir() and any((sub / name).exists() or (sub / name).is_symlink() for sub in base.iterdir() if sub.is_dir())
+    return base.is_dir() and any(
+        (sub / name).exists() or (sub / name).is_symlink() for sub in base.iterdir() if sub.is_dir()
+    )
 
 
 def _write_new(target: Path, text: str) -> bool:
@@ -301,6 +311,8 @@ def _write_new(target: Path, text: str) -> bool:
             os.replace(temporary, target)
         return True
     except OSError as exc:
-        raise UserError(Problem(target.as_posix(), None, None, f"cannot be written: {exc.strerror}")) from None
+        raise UserError(
+            Problem(target.as_posix(), None, None, f"cannot be written: {exc.strerror}")
+        ) from None
     finally:
         temporary.unlink(missing_ok=True)
