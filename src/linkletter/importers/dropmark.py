@@ -1,0 +1,89 @@
+"""Dropmark collection JSON: what https://USER.dropmark.com/COLLECTION.json returns (the export the
+seed bookmarks in content/dropmark came from), or a list of its items:
+
+    {"id": 616548, "name": "Health", "items": [
+      {"id": 17680677, "name": "the title", "description": "...", "content": "https://...",
+       "link": "https://...", "type": "link", "thumbnail": "https://cdn...?Expires=...",
+       "created_at": "2019-02-08 11:39:55 UTC", "updated_at": "...", "url": "edit URL",
+       "collection_name": "Health", "tags": [{"name": "healthcare it"}]}, ...]}
+
+Only items of type "link" (or without a type but with a link) are bookmarks; images, files, notes
+and sub-collections are refused with a message. Tags (names or {"name": ...} objects) become
+categories; the collection's name does not (it is usually the whole import). Dropmark has no
+private items: a collection is shared or not as a whole.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from .common import (
+    MAX_ITEMS,
+    Collector,
+    ImportedBookmark,
+    JsonShapeError,
+    decode_text,
+    default_now,
+    json_items,
+)
+
+
+def parse_dropmark(
+    data: bytes, source: str, now: datetime | None = None
+) -> tuple[list[ImportedBookmark], list]:
+    """The bookmarks of a Dropmark collection JSON export, and the problems found."""
+    now = default_now(now)
+    col = Collector(source)
+    text = decode_text(data, col)
+    if text is None:
+        return [], col.problems
+    try:
+        _, items = json_items(text, ("items",))
+    except JsonShapeError as exc:
+        col.error(exc.line, None, exc.message)
+        return [], col.problems
+    records: list[ImportedBookmark] = []
+    for index, (line, item) in enumerate(items, 1):
+        if index > MAX_ITEMS:
+            col.error(
+                line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export"
+            )
+            break
+        if not isinstance(item, dict):
+            col.error(line, None, f"item {index} is not an object; skipped")
+            continue
+        record = _record(item, line, index, col, now)
+        if record is not None:
+            records.append(record)
+    return records, col.problems
+
+
+def _record(item: dict, line: int, index: int, col: Collector, now: datetime) -> ImportedBookmark | None:
+    kind = item.get("type")
+    if kind not in (None, "link"):
+        shown = kind if isinstance(kind, str) else type(kind).__name__
+        col.error(line, "type", f"is a Dropmark {shown!r} item, not a link; skipped")
+        return None
+    raw_link = item.get("link") if item.get("link") not in (None, "") else item.get("content")
+    link = col.link(raw_link, line, "link")
+    date = col.date(item.get("created_at"), line, "created_at", now)
+    if link is None or date is None:
+        return None
+    names = []
+    for tag in item.get("tags") or []:
+        names.append(tag.get("name") if isinstance(tag, dict) else tag)
+    description, body = col.note(item.get("description"), line, "description")
+    return ImportedBookmark(
+        link=link,
+        title=col.title(item.get("name"), line, "name"),
+        date=date,
+        categories=col.categories(names, line, "tags"),
+        description=description,
+        body=body,
+        image=col.image(item.get("thumbnail"), line, "thumbnail", now),
+        brand=(urlsplit(link).hostname or "").removeprefix("www.") or None,
+        source=col.source,
+        line=line,
+        item=index,
+    )
