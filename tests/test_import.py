@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXED_NOW, FIXTURES
-from linkletter.content import load_bookmark, load_bookmarks
+from linkletter.content.load import load_bookmark, load_bookmarks
 from linkletter.errors import UserError
 from linkletter.importers import (
     PARSERS,
@@ -21,7 +21,7 @@ from linkletter.importers import (
     render_bookmark_file,
 )
 from linkletter.model import Author, Site
-from linkletter.urls import link_key, parse_web_url
+from linkletter.values.links import link_key, parse_web_url
 
 IMPORTS = FIXTURES / "imports"
 SITE = Site(title="Links", base_url="https://example.org/links/", author=Author("Ann"))
@@ -43,11 +43,11 @@ def utc(*args) -> datetime:
 
 def read_back(path: Path, root: Path):
     """The bookmark as linkletter's reader sees it, or None for a draft."""
-    result = load_bookmark(path, path.relative_to(root).as_posix(), SITE, FIXED_NOW)
-    if result is None:
+    bookmark, categories, problems = load_bookmark(path, path.relative_to(root).as_posix(), SITE, FIXED_NOW)
+    assert not [p for p in problems if p.is_error], problems
+    if bookmark is None:
         return None
-    bookmark, categories, warnings = result
-    return bookmark, categories, warnings
+    return bookmark, categories, problems
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -584,3 +584,21 @@ def test_unknown_format_and_missing_file(tmp_path):
         import_bookmarks(tmp_path, "delicious", IMPORTS / "pinboard.json", False, set(), FIXED_NOW)
     with pytest.raises(UserError, match="nope.html: is not a file"):
         import_bookmarks(tmp_path, "auto", tmp_path / "nope.html", False, set(), FIXED_NOW)
+
+
+def test_the_import_command_adds_once_and_reports(project, run):
+    export = FIXTURES / "imports" / "pinboard.json"
+    code, out, err = run("import", "-C", project, "--now", "2024-05-13T08:00:00Z", "auto", export)
+    added = [line for line in out.splitlines() if line.startswith("added content/imported/pinboard/")]
+    assert added and f"{len(added)} added, 0 already present" in out
+    code, out, err = run("import", "-C", project, "--now", "2024-05-13T08:00:00Z", "pinboard", export)
+    assert f"0 added, {len(added)} already present" in out and "added content" not in out
+    code, out, err = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    assert code == 0, err
+
+
+def test_the_import_command_dry_run_writes_nothing(project, run):
+    export = FIXTURES / "imports" / "raindrop.csv"
+    code, out, _ = run("import", "-C", project, "--dry-run", "raindrop", export)
+    assert "would add content/imported/raindrop/" in out
+    assert not (project / "content" / "imported").exists()

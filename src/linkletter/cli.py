@@ -19,6 +19,7 @@ from . import __version__
 from .commands import end_of_day, load_project, parse_now
 from .commands.build import BuildResult, build_site, check_site
 from .commands.digest import preview_digest
+from .commands.importing import IMPORT_FORMATS, import_export, shown
 from .commands.init import init_project, parse_init_now
 from .commands.send import SendOptions, StopFlag, check_mail, send_current
 from .commands.suppressions import list_suppressions
@@ -55,6 +56,7 @@ COMMANDS = [
     ("send", "mail the current digest issue to every recipient who has not had it yet"),
     ("run", "keep running: rebuild the feeds regularly and send the digest weekly"),
     ("serve", "preview the site on this machine, rebuilt whenever a file changes"),
+    ("import", "turn another service's bookmark export into bookmark files in content/"),
     ("suppressions", "list the addresses skipped after a hard bounce, or lift one"),
 ]
 
@@ -67,12 +69,14 @@ def make_parser() -> argparse.ArgumentParser:
     common = _common_options(argparse.SUPPRESS)
     handlers = {"init": run_init, "build": run_build, "check": run_check, "digest": run_digest}
     handlers |= {"send": run_send, "run": run_scheduler, "serve": run_serve, "suppressions": run_suppressions}
+    handlers |= {"import": run_import}
     extra = {
         "init": _init_options,
         "build": _build_options,
         "digest": _digest_options,
         "send": _send_options,
         "serve": _serve_options,
+        "import": _import_options,
         "suppressions": _suppressions_options,
     }
     for name, sentence in COMMANDS:
@@ -144,6 +148,17 @@ def _build_options(build: argparse.ArgumentParser) -> None:
         "--allow-shrink",
         action="store_true",
         help="write the feeds even if read errors or a vanished content folder would empty or halve them",
+    )
+
+
+def _import_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "format", choices=IMPORT_FORMATS, metavar="FORMAT", help=f"one of {', '.join(IMPORT_FORMATS)}"
+    )
+    command.add_argument("file", type=Path, metavar="FILE", help="the export file")
+    command.add_argument("--include-private", action="store_true", help="also import private bookmarks")
+    command.add_argument(
+        "--dry-run", action="store_true", help="report what would be imported; write nothing"
     )
 
 
@@ -311,6 +326,16 @@ def stop_on_signals():
             signal.signal(sig, handler)
 
 
+def run_import(args) -> int:
+    config, now = load(args)
+    report = import_export(config, args.format, args.file.resolve(), now, args.include_private, args.dry_run)
+    print_problems(report.refused + report.warnings, verbose=args.verbose)
+    for path in report.added:
+        print(f"{'would add' if args.dry_run else 'added'} {shown(config, path)}")
+    print(report.summary())
+    return EXIT_PROBLEMS if report.refused else EXIT_OK
+
+
 def run_serve(args) -> int:
     from .commands.serve import Round, serve
 
@@ -328,7 +353,9 @@ def run_serve(args) -> int:
         try:
             serve(args.project.resolve(), _config_path(args), args.port, clock_now, report, stop, started)
         except OSError as exc:
-            raise UserError(Problem(f"127.0.0.1:{args.port}", f"cannot serve: {exc.strerror or exc}")) from None
+            raise UserError(
+                Problem(f"127.0.0.1:{args.port}", f"cannot serve: {exc.strerror or exc}")
+            ) from None
     return EXIT_OK
 
 

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..errors import Problem
-from ..markup import clean_text, plain_text, shorten
-from ..urls import LinkError, image_expiry, link_key, parse_web_url
+from ..errors import WARNING, Problem, ValueProblem
+from ..values.links import image_expiry, link_key, parse_web_url
+from ..values.text import clean_text, plain_text, shorten
 
 __all__ = [
-    "LinkError",
+    "ValueProblem",
     "Problem",
     "ImportedBookmark",
     "Collector",
@@ -35,7 +35,7 @@ MAX_ITEMS = 100_000  # bookmarks read from one file; the rest are refused with o
 MAX_LINK = 4000  # characters; a longer link is refused
 MAX_TITLE = 300  # characters; longer titles are shortened (as linkletter's reader does)
 MAX_DESCRIPTION = 300  # characters of the one-paragraph description; the full text goes to the body
-MAX_BODY = 100_000  # characters of Markdown body; longer notes are cut
+MAX_BODY = 16_000  # characters of Markdown body; longer notes are cut (a feed item carries 64 KB of HTML)
 MAX_CATEGORIES = 50  # per bookmark (linkletter's reader refuses more)
 MAX_CATEGORY = 100  # characters of one category name
 EARLIEST_YEAR = 1990
@@ -74,10 +74,12 @@ class Collector:
         self.problems: list[Problem] = []
 
     def error(self, line: int | None, field: str | None, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(self.source, line, field, message, hint))
+        self.problems.append(Problem(self.source, message, line=line, field=field, hint=hint))
 
     def warn(self, line: int | None, field: str | None, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(self.source, line, field, message, hint, "warning"))
+        self.problems.append(
+            Problem(self.source, message, line=line, field=field, hint=hint, severity=WARNING)
+        )
 
     # -- fields ---------------------------------------------------------------------------
 
@@ -90,7 +92,7 @@ class Collector:
             return None
         try:
             return parse_web_url(value)
-        except LinkError as exc:
+        except ValueProblem as exc:
             self.error(line, field, _short(exc.message), exc.hint)
             return None
 
@@ -103,7 +105,7 @@ class Collector:
             return None
         try:
             url = parse_web_url(value)
-        except LinkError as exc:
+        except ValueProblem as exc:
             self.warn(line, field, f"{_short(exc.message)}; the image is left out")
             return None
         expiry = image_expiry(url)
@@ -304,7 +306,8 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
             ) from None
 
     def skip(pos: int) -> int:
-        return _WS.match(text, pos).end()
+        spaces = _WS.match(text, pos)  # matches the empty string too, so never None
+        return spaces.end() if spaces else pos
 
     def array_at(pos: int) -> tuple[list[tuple[int, object]], int]:
         items: list[tuple[int, object]] = []

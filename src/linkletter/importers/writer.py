@@ -99,9 +99,7 @@ def import_bookmarks(
     if fmt == "auto":
         fmt = detect_format(data, shown)
     if fmt not in PARSERS:
-        raise UserError(
-            Problem(shown, None, None, f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
-        )
+        raise UserError(Problem(shown, f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}"))
     records, problems = PARSERS[fmt](data, shown, now)
     report = ImportReport(fmt, shown)
     report.refused = [p for p in problems if p.is_error]
@@ -134,24 +132,22 @@ def read_export(path: Path, shown: str) -> bytes:
     """The export's bytes; UserError if it cannot be read or is over MAX_INPUT_BYTES."""
     try:
         if not path.is_file():
-            raise UserError(Problem(shown, None, None, "is not a file", "give the path of an export file"))
+            raise UserError(Problem(shown, "is not a file", hint="give the path of an export file"))
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
             raise UserError(
                 Problem(
                     shown,
-                    None,
-                    None,
                     f"is {size / 2**20:.0f} MiB; an export may be at most {MAX_INPUT_BYTES // 2**20} MiB",
-                    "split the export into smaller files",
+                    hint="split the export into smaller files",
                 )
             )
         with path.open("rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise UserError(Problem(shown, None, None, f"cannot be read: {exc.strerror}")) from None
+        raise UserError(Problem(shown, f"cannot be read: {exc.strerror}")) from None
     if len(data) > MAX_INPUT_BYTES:
-        raise UserError(Problem(shown, None, None, f"is larger than {MAX_INPUT_BYTES // 2**20} MiB"))
+        raise UserError(Problem(shown, f"is larger than {MAX_INPUT_BYTES // 2**20} MiB"))
     return data
 
 
@@ -177,10 +173,8 @@ def detect_format(data: bytes, source: str) -> str:
     raise UserError(
         Problem(
             source,
-            None,
-            None,
             "is not an export linkletter recognises",
-            "name the format: netscape (bookmark HTML from browsers, Pocket, Raindrop, linkding, "
+            hint="name the format: netscape (bookmark HTML from browsers, Pocket, Raindrop, linkding, "
             "Shaarli, Delicious), pinboard (Pinboard JSON), dropmark (Dropmark collection JSON) "
             "or raindrop (Raindrop.io CSV)",
         )
@@ -267,17 +261,13 @@ def _safe_folder(content_dir: Path, folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(
-            Problem(folder.as_posix(), None, None, f"cannot be created: {exc.strerror}")
-        ) from None
+        raise UserError(Problem(folder.as_posix(), f"cannot be created: {exc.strerror}")) from None
     if not folder.resolve().is_relative_to(content_dir.resolve()):
         raise UserError(
             Problem(
                 folder.as_posix(),
-                None,
-                None,
                 "leads outside the content folder (a symbolic link); nothing was written",
-                "remove the link or import into another content folder",
+                hint="remove the link or import into another content folder",
             )
         )
     return folder
@@ -311,8 +301,6 @@ def _write_new(target: Path, text: str) -> bool:
             os.replace(temporary, target)
         return True
     except OSError as exc:
-        raise UserError(
-            Problem(target.as_posix(), None, None, f"cannot be written: {exc.strerror}")
-        ) from None
+        raise UserError(Problem(target.as_posix(), f"cannot be written: {exc.strerror}")) from None
     finally:
         temporary.unlink(missing_ok=True)
