@@ -116,7 +116,8 @@ class SmtpSpec:
     user: str | None = None
     password_env: str | None = None
     timeout: float = 30.0
-    rate_per_second: float = 5.0
+    rate_per_second: float = 5.0  # 0: no limit
+    connections: int = 1
     max_retries: int = 5
     retry_base_seconds: float = 2.0
 

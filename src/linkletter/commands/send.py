@@ -19,6 +19,7 @@ from ..locks import Busy, holding
 from ..model import Config, Issue, Recipient
 from ..newsletter.delivery import Pacing, SendReport, send_digest
 from ..newsletter.issues import past_deadline, plan_issue, record_published, slot_for, slug_for
+from ..newsletter.lanes import Lanes
 from ..newsletter.message import Unsubscribe
 from ..newsletter.recipients import load_recipients
 from ..newsletter.stopping import StopFlag
@@ -72,7 +73,7 @@ def send_current(
     problems += more + content_problems
     wait = sleep or getattr(should_stop, "wait", None) or time.sleep
     pacing = Pacing(
-        None if options.dry_run else config.smtp.rate_per_second,
+        None if options.dry_run or not config.smtp.rate_per_second else config.smtp.rate_per_second,
         config.smtp.max_retries,
         config.smtp.retry_base_seconds,
         monotonic,
@@ -123,9 +124,9 @@ def _send_issue(
         )
     edition, more = publish_issue(config, ledger, issue, bookmarks, now, record=real and started)
     problems = problems + more + list(edition.problems)
-    transport = _transport(config, options, issue.slug, real)
+    lanes = _lanes(config, options, issue.slug, real)
     on_stop = getattr(pacing.should_stop, "on_stop", None)
-    unregister = on_stop(transport.abort) if on_stop else None
+    unregister = on_stop(lanes.abort) if on_stop else None
     publish = _publisher(config, ledger, issue, now) if real and not started else None
     try:
         report = send_digest(
@@ -133,14 +134,14 @@ def _send_issue(
             edition,
             recipients,
             unsubscribe,
-            transport,
+            lanes,
             ledger if real else None,
             pacing,
             test=bool(options.to),
             on_first_accept=publish,
         )
     finally:
-        transport.close()
+        lanes.close()
         if unregister:
             unregister()
     if real and not started and report.sent:
@@ -148,7 +149,9 @@ def _send_issue(
     if real and ledger is not None:
         problems += suppression_notes(ledger, report)
     return Outcome(
-        _report_text(issue.number, report, options, transport), problems + _report_problems(report), report
+        _report_text(issue.number, report, options, lanes.transports[0]),
+        problems + _report_problems(report),
+        report,
     )
 
 
@@ -246,11 +249,12 @@ def _test_recipient(address: str) -> Recipient:
     return Recipient(address)
 
 
-def _transport(config: Config, options: SendOptions, slug: str, real: bool):
+def _lanes(config: Config, options: SendOptions, slug: str, real: bool) -> Lanes:
+    """The connections to send on: `smtp.connections` for a real send, one for a test copy, and
+    the outbox folder for --dry-run."""
     if options.dry_run:
-        return OutboxTransport(
-            out_folder(options.outbox, config.build.state_dir / "outbox" / slug, "--outbox")
-        )
+        folder = out_folder(options.outbox, config.build.state_dir / "outbox" / slug, "--outbox")
+        return Lanes([OutboxTransport(folder)])
     if config.smtp.user and not options.password:
         raise UserError(
             Problem(
@@ -260,7 +264,8 @@ def _transport(config: Config, options: SendOptions, slug: str, real: bool):
                 hint="export it with the SMTP password before sending",
             )
         )
-    return SmtpTransport(config.smtp, options.password)
+    count = config.smtp.connections if real else 1
+    return Lanes([SmtpTransport(config.smtp, options.password) for _ in range(count)])
 
 
 def _report_text(number: int, report: SendReport, options: SendOptions, transport) -> str:

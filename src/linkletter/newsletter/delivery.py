@@ -1,5 +1,8 @@
 """The send loop: one message per recipient the ledger does not list yet, paced, and recorded
 right after the server accepted or refused it. The clock and the (interruptible) wait are injected.
+Messages are spliced from bytes made once per issue (splice.py); with several connections
+(lanes.py) up to one message per connection is on its way, and the answers are recorded, in this
+thread, in the order they arrive.
 
 - A recipient refused with a temporary reply (4xx) waits in a queue and is tried again after the
   others, with exponential backoff; one still refused after `max_retries` is left for the next run.
@@ -14,16 +17,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
-from ..errors import Problem, UserError
+from ..errors import UserError
 from ..model import Config, Recipient
+from .lanes import Lanes, backoff, send_over
 from .ledger import FAILED, SENT, Ledger
-from .message import Unsubscribe, build_message, message_bytes
+from .message import Unsubscribe
 from .render import Edition
-from .transport import ConnectionFailure, DeliveryError, FatalSendError, Transport
+from .splice import Splicer
+from .transport import DeliveryError
 
 MESSAGE_REFUSAL_LIMIT = 3
 SAME_REPLY_LIMIT = 3
@@ -65,18 +71,31 @@ class Pacing:
 
 
 @dataclass
+class _Flight:
+    """A message handed to a connection, its answer not recorded yet."""
+
+    future: Future[None]
+    recipient: Recipient
+    message_id: str
+    order: int
+    attempts: int  # before this one
+
+
+@dataclass
 class _Run:
     """One run's moving parts."""
 
     config: Config
-    edition: Edition
-    unsubscribe: Unsubscribe
-    transport: Transport
+    lanes: Lanes
     ledger: Ledger | None
     pacing: Pacing
     report: SendReport
-    test: bool
     on_first_accept: Callable[[], None] | None
+    splicer: Splicer
+    flying: list[_Flight] = field(default_factory=list)
+    queue: list[tuple[float, int, int, Recipient]] = field(
+        default_factory=list
+    )  # (due, order, attempts, recipient)
     next_at: float = 0.0
     streak: list[tuple[Recipient, str, str, str]] = field(default_factory=list)  # same ambiguous refusal
     message_refusals: int = 0
@@ -92,28 +111,30 @@ def send_digest(
     edition: Edition,
     recipients: list[Recipient],
     unsubscribe: Unsubscribe,
-    transport,
+    lanes: Lanes,
     ledger: Ledger | None,
     pacing: Pacing,
     test: bool = False,
     on_first_accept: Callable[[], None] | None = None,
 ) -> SendReport:
     """Mail the edition to every recipient the ledger does not list yet and who is not suppressed
-    (all of them without a ledger). Each answer is recorded before the next message goes out;
-    `on_first_accept` runs once, right after the first acceptance was recorded."""
+    (all of them without a ledger), on `lanes.width` connections. Each answer is recorded as soon
+    as it arrives (with one connection: before the next message goes out); `on_first_accept` runs
+    once, right after the first acceptance was recorded."""
     report = SendReport(edition.digest.issue.slug)
-    run = _Run(config, edition, unsubscribe, transport, ledger, pacing, report, test, on_first_accept)
+    splicer = Splicer(edition, config.digest, unsubscribe, test)
+    run = _Run(config, lanes, ledger, pacing, report, on_first_accept, splicer)
     run.next_at = pacing.clock()
-    queue: list[tuple[float, int, int, Recipient]] = []  # (due, order, attempts so far, recipient)
     try:
         due = list(_due(run, recipients))
         for order, recipient in enumerate(due):
             if _stopping(run, len(due) - order):
                 break
-            if _attempt(run, recipient, 0) == DEFERRED:
-                heapq.heappush(queue, (pacing.clock() + _backoff(pacing, 0), order, 1, recipient))
-        _retry_deferred(run, queue)
+            _launch(run, recipient, order, 0)
+        _settle_all(run)
+        _retry_deferred(run)
     finally:
+        _land(run)
         _flush_streak(run)
     return report
 
@@ -141,8 +162,9 @@ def _stopping(run: _Run, left: int) -> bool:
     return False
 
 
-def _retry_deferred(run: _Run, queue: list) -> None:
-    pacing = run.pacing
+def _retry_deferred(run: _Run) -> None:
+    """The recipients refused with a 4xx, one at a time, each after its backoff."""
+    pacing, queue = run.pacing, run.queue
     while queue:
         if _stopping(run, 0):
             run.report.deferred += [(r.address, "not retried: the run was stopped") for *_, r in queue]
@@ -153,61 +175,70 @@ def _retry_deferred(run: _Run, queue: list) -> None:
             if pacing.should_stop():
                 heapq.heappush(queue, (due, order, attempts, recipient))
                 continue
-        outcome = _attempt(run, recipient, attempts)
-        if outcome == DEFERRED and attempts < pacing.max_retries:
-            heapq.heappush(
-                queue, (pacing.clock() + _backoff(pacing, attempts), order, attempts + 1, recipient)
-            )
-        elif outcome == DEFERRED:
-            run.report.deferred.append((recipient.address, run.last_detail))
+        _launch(run, recipient, order, attempts)
+        _settle_all(run)
 
 
-def _backoff(pacing: Pacing, attempts: int) -> float:
-    return pacing.retry_base_seconds * 2**attempts
-
-
-def _attempt(run: _Run, recipient: Recipient, attempts: int) -> str:
-    """Send to one recipient once (a lost connection is retried here); record what the server said."""
-    pacing, report = run.pacing, run.report
-    message = build_message(
-        run.edition, run.config.digest, recipient, run.unsubscribe, pacing.now(), run.test
-    )
-    data, message_id = message_bytes(message), message["Message-ID"]
+def _launch(run: _Run, recipient: Recipient, order: int, attempts: int) -> None:
+    """Hand one recipient's message to a free connection; while every connection is busy,
+    settle the answers that arrive."""
+    data, message_id = run.splicer.message(recipient, run.pacing.now())
     _wait_turn(run)
-    if pacing.should_stop():
-        report.pending += 1
-        return REFUSED
+    if run.pacing.should_stop():
+        run.report.pending += 1
+        return
+    future = run.lanes.submit(
+        lambda transport: send_over(transport, run.sender, recipient.address, data, run.pacing, run.report)
+    )
+    run.flying.append(_Flight(future, recipient, message_id, order, attempts))
+    while len(run.flying) >= run.lanes.width:
+        wait([flight.future for flight in run.flying], return_when=FIRST_COMPLETED)
+        for flight in [f for f in run.flying if f.future.done()]:
+            run.flying.remove(flight)
+            _settle(run, flight)
+
+
+def _settle_all(run: _Run) -> None:
+    while run.flying:
+        _settle(run, run.flying.pop(0))
+
+
+def _land(run: _Run) -> None:
+    """After an error: record what the other connections still had in flight."""
+    while run.flying:
+        try:
+            _settle(run, run.flying.pop(0))
+        except UserError:
+            pass  # the run is stopping already, with the first error
+
+
+def _settle(run: _Run, flight: _Flight) -> None:
+    """Record the server's answer to one message; a 4xx goes to the retry queue."""
+    recipient, pacing = flight.recipient, run.pacing
     try:
-        _send_connected(run, recipient, data)
+        flight.future.result()
     except DeliveryError as exc:
-        return _refused(run, recipient, exc, message_id)
+        outcome = _refused(run, recipient, exc, flight.message_id)
+    else:
+        outcome = _accepted(run, recipient, flight.message_id)
+    if outcome != DEFERRED:
+        return
+    if flight.attempts == 0 or flight.attempts < pacing.max_retries:
+        due = pacing.clock() + backoff(pacing, flight.attempts)
+        heapq.heappush(run.queue, (due, flight.order, flight.attempts + 1, recipient))
+    else:
+        run.report.deferred.append((recipient.address, run.last_detail))
+
+
+def _accepted(run: _Run, recipient: Recipient, message_id: str) -> str:
     _record(run, recipient, SENT, message_id, "")
-    report.sent.append(recipient.address)
+    run.report.sent.append(recipient.address)
     _flush_streak(run)
     run.message_refusals = 0
     if run.on_first_accept is not None and run.ledger is not None:
         callback, run.on_first_accept = run.on_first_accept, None
         callback()
     return SENT
-
-
-def _send_connected(run: _Run, recipient: Recipient, data: bytes) -> None:
-    """One delivery attempt; a lost connection is retried with backoff, and ends the run if it stays lost."""
-    pacing = run.pacing
-    for attempt in range(pacing.max_retries + 1):
-        try:
-            return run.transport.send(run.sender, recipient.address, data)
-        except ConnectionFailure as exc:
-            last = str(exc)
-        except FatalSendError as exc:
-            raise UserError(_stopped(run.report, str(exc), "fix the SMTP settings")) from None
-        if pacing.should_stop():
-            break
-        if attempt < pacing.max_retries:
-            pacing.wait(_backoff(pacing, attempt))
-    if pacing.should_stop():
-        raise DeliveryError("stopped on request", permanent=False, stage="STOP")
-    raise UserError(_stopped(run.report, last, "check smtp.host and smtp.port, then run send again"))
 
 
 def _refused(run: _Run, recipient: Recipient, exc: DeliveryError, message_id: str) -> str:
@@ -278,14 +309,3 @@ def _wait_turn(run: _Run) -> None:
     if delay > 0:
         pacing.wait(delay)
     run.next_at = max(run.next_at, pacing.clock()) + 1 / pacing.rate_per_second
-
-
-def _stopped(report: SendReport, reason: str, hint: str) -> list[Problem]:
-    done = f"{len(report.sent)} sent in this run" + (f", {report.already} earlier" if report.already else "")
-    return [
-        Problem(
-            "smtp",
-            f"sending stopped: {reason} ({done}; the rest are not sent yet)",
-            hint=f"{hint}; nobody is mailed twice",
-        )
-    ]

@@ -1,7 +1,9 @@
 """An issue's bookmarks become an `Edition`: the `Digest` (subject, preheader, web version, and
 the email as a sample recipient sees it) plus what it takes to render the email for each
-recipient, whose own unsubscribe URL goes through the templates like any other value (bookmark
-text can never reach it). Templates come from the project's `templates/`.
+recipient: a `Stencil` rendered once per issue with a random placeholder where the unsubscribe URL
+goes (see stencil.py; bookmark text can never reach a recipient's URL), or, for templates that do
+more with the URL than show it, the templates themselves. Templates come from the project's
+`templates/`.
 
 premailer runs with network access off, keeps `!important` (the @media rules for mobile and dark
 mode need it), keeps classes (those rules target them) and leaves `width` attributes alone (Outlook
@@ -20,6 +22,7 @@ from ..publish.templates import Templates
 from ..select import group_sections
 from .issues import Links, day_text, links_for, subject
 from .sizes import MAX_FIELD, shorten_words
+from .stencil import Stencil, find_stencil
 
 EMAIL_BUDGET = 98_000  # bytes of the whole message as sent; Gmail clips at about 102 KB
 DESCRIPTION_LIMIT = 300
@@ -34,9 +37,12 @@ class Edition:
     templates: Templates = field(repr=False)
     context: dict[str, Any] = field(repr=False)
     problems: tuple[Problem, ...] = ()
+    stencil: Stencil | None = field(default=None, repr=False)
 
     def render(self, unsubscribe_url: str) -> tuple[str, str]:
         """(html, text) of the email for the recipient whose unsubscribe link is `unsubscribe_url`."""
+        if self.stencil is not None:
+            return self.stencil.fill(unsubscribe_url)
         return render_email(self.templates, {**self.context, "unsubscribe_url": unsubscribe_url})
 
 
@@ -99,11 +105,13 @@ def render_digest(
 
 
 def _edition(issue, context, web_html, links, templates, email, problems) -> Edition:
-    sample_html, sample_text = render_email(templates, {**email, "unsubscribe_url": SAMPLE_UNSUBSCRIBE})
+    stencil = find_stencil(lambda url: render_email(templates, {**email, "unsubscribe_url": url}))
+    probe = Edition(_probe(issue), templates, email, stencil=stencil)
+    sample_html, sample_text = probe.render(SAMPLE_UNSUBSCRIBE)
     digest = Digest(
         issue, context["subject"], context["preheader"], sample_html, sample_text, web_html, links.web_url
     )
-    return Edition(digest, templates, email, tuple(problems))
+    return Edition(digest, templates, email, tuple(problems), stencil)
 
 
 def _drop_oversized(templates, context, issue: Issue, spec, zone, measure, budget):

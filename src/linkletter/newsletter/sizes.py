@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..model import DigestSpec, Recipient
-from .message import Unsubscribe, build_message, message_bytes
+from .message import Unsubscribe
 
 if TYPE_CHECKING:
     from .render import Edition
@@ -20,8 +20,9 @@ def message_size(spec: DigestSpec, edition: Edition) -> int:
     unsubscribe = Unsubscribe(
         spec.unsubscribe_url or "https://example.org/u?e={email}", spec.unsubscribe_mailto, "secret"
     )
-    message = build_message(edition, spec, LONG_RECIPIENT, unsubscribe, datetime(2000, 1, 1))
-    return len(message_bytes(message))
+    from .splice import Splicer  # splice imports message, which render (importing this) needs first
+
+    return len(Splicer(edition, spec, unsubscribe).message(LONG_RECIPIENT, datetime(2000, 1, 1)).data)
 
 
 def shorten_words(text: str, limit: int) -> str:

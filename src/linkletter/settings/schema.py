@@ -80,7 +80,8 @@ SMTP = {
     "user": c.Key(c.text, None),
     "password_env": c.Key(secret_env_name, None),
     "timeout": c.Key(c.number(1, 600), 30.0),
-    "rate_per_second": c.Key(c.number(0.01, 1000), 5.0),
+    "rate_per_second": c.Key(c.number(0, 1_000_000), 5.0),
+    "connections": c.Key(c.integer(1, 32), 1),
     "max_retries": c.Key(c.integer(0, 20), 5),
     "retry_base_seconds": c.Key(c.number(0, 600), 2.0),
 }

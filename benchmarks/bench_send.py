@@ -1,0 +1,155 @@
+"""The digest's render time and the send rate, with what limits the send rate (see README.md).
+
+    python benchmarks/bench_send.py [--runs 3] [--recipients 2000] [--connections 1,4] [--work DIR]
+
+On the 1,000-bookmark zipf corpus of make_corpus.py (the 60 links of the week before 2024-05-13):
+(a) `render_issue` in-process, first and again; the whole `linkletter digest` command; (b) the
+cost of one recipient's message, spliced (what `send` does) and built with the email package
+(the reference); (c) `linkletter send` to the counting aiosmtpd server of benchutil.py with a
+fresh ledger each run, `smtp.rate_per_second: 0` (no limit) and each `--connections`; and the
+server's own ceiling: plain smtplib sending the same message bytes in a loop, nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchutil import CountingSmtpServer, child_env, median, run_linkletter
+
+from linkletter.commands.build import load_site
+from linkletter.model import Recipient
+from linkletter.newsletter.issues import plan_issue, slot_for
+from linkletter.newsletter.message import Unsubscribe, build_message, message_bytes
+from linkletter.newsletter.render import render_issue
+from linkletter.newsletter.splice import Splicer
+from linkletter.publish.templates import Templates
+from linkletter.settings.load import load_config
+
+HERE = Path(__file__).resolve().parent
+NOW, DATE = "2024-05-13T08:00:00Z", "2024-05-13"
+ISSUE_NOW = datetime(2024, 5, 13, 23, 59, 59, tzinfo=UTC)  # what `--date 2024-05-13` means
+
+
+def render(project: Path, runs: int) -> tuple[dict, bytes]:
+    config = load_config(project)
+    issue = plan_issue(config, load_site(config, ISSUE_NOW)[0], [], slot_for(config, ISSUE_NOW), ISSUE_NOW)
+    templates = Templates(config.build.templates_dir, config.root)
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        edition = render_issue(config, templates, issue)
+        times.append(time.perf_counter() - start)
+    unsubscribe = Unsubscribe(config.digest.unsubscribe_url, config.digest.unsubscribe_mailto, "secret")
+    readers = [Recipient(f"reader{i:06d}@example.org") for i in range(200)]
+    splicer = Splicer(edition, config.digest, unsubscribe)
+    start = time.perf_counter()
+    wires = [splicer.message(r, ISSUE_NOW) for r in readers]
+    spliced = (time.perf_counter() - start) / len(readers)
+    start = time.perf_counter()
+    for r in readers[:10]:
+        message_bytes(build_message(edition, config.digest, r, unsubscribe, ISSUE_NOW))
+    built = (time.perf_counter() - start) / 10
+    result = {
+        "links": len(issue.bookmarks),
+        "stencil": edition.stencil is not None,
+        "first": times[0],
+        "again": median(times[1:]),
+        "spliced_us": spliced * 1e6,
+        "built_us": built * 1e6,
+        "size": len(wires[0].data),
+    }
+    return result, wires[0].data
+
+
+def ceiling(server: CountingSmtpServer, data: bytes, count: int) -> float:
+    """Messages per second the server takes from plain smtplib on one connection."""
+    server.stats(reset=True)
+    client = smtplib.SMTP("127.0.0.1", server.port)
+    for i in range(count):
+        client.sendmail("links@example.org", [f"reader{i:06d}@example.org"], data)
+    client.quit()
+    received, first, last = server.stats()
+    return (received - 1) / (last - first)
+
+
+def send(project: Path, server: CountingSmtpServer, recipients: int, connections: int) -> tuple[float, float]:
+    """(send-loop msg/s, whole-call msg/s) of one `linkletter send` with a fresh ledger."""
+    settings = (project / "linkletter.yaml").read_text(encoding="utf-8")
+    settings = settings.replace("  output: dist\n", "  output: dist-send\n  state: .linkletter-send\n")
+    settings = settings.replace("recipients: recipients.txt", "recipients: send-recipients.txt")
+    settings = settings.replace(
+        "  port: 1025\n", f"  port: {server.port}\n  rate_per_second: 0\n  connections: {connections}\n"
+    )
+    config = project / "linkletter.send.yaml"
+    config.write_text(settings, encoding="utf-8")
+    (project / "send-recipients.txt").write_text(
+        "".join(f"reader{i:06d}@example.org\n" for i in range(recipients)), encoding="utf-8"
+    )
+    for folder in ("dist-send", ".linkletter-send"):
+        shutil.rmtree(project / folder, ignore_errors=True)
+    server.stats(reset=True)
+    args = ("send", "-C", str(project), "--config", str(config), "--now", NOW, "--date", DATE)
+    wall, _, output = run_linkletter(
+        *args, "--ignore-deadline", env=child_env(LINKLETTER_UNSUBSCRIBE_SECRET="benchmark")
+    )
+    received, first, last = server.stats()
+    if received != recipients:
+        raise SystemExit(f"the server received {received} of {recipients}:\n{output[-3000:]}")
+    return (received - 1) / (last - first), received / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--recipients", type=int, default=2000)
+    parser.add_argument("--connections", default="1,4", help="comma-separated smtp.connections to try")
+    parser.add_argument("--work", type=Path, help="keep the corpus here (default: a temporary folder)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="linkletter-send-"))
+    project = work / "zipf-1000"
+    try:
+        if not (project / "linkletter.yaml").exists():
+            corpus = [sys.executable, str(HERE / "make_corpus.py"), "--count", "1000", str(project)]
+            subprocess.run(corpus, check=True, stdout=subprocess.DEVNULL)
+        figures, data = render(project, args.runs)
+        print(
+            f"(a) render_issue, {figures['links']} links (stencil: {figures['stencil']}): "
+            f"first {figures['first']:.3f} s, again {figures['again']:.3f} s (median of {args.runs})"
+        )
+        digest = [
+            run_linkletter("digest", "-C", str(project), "--now", NOW, "--date", DATE)[0]
+            for _ in range(args.runs)
+        ]
+        print(
+            f"    `linkletter digest` whole command (start-up, loading 1,000 bookmarks): {median(digest):.2f} s"
+        )
+        print(
+            f"(b) one message of {figures['size']:,} bytes: spliced {figures['spliced_us']:.0f} µs, "
+            f"built with the email package {figures['built_us']:.0f} µs"
+        )
+        with CountingSmtpServer() as server:
+            top = [ceiling(server, data, args.recipients) for _ in range(args.runs)]
+            print(
+                f"(c) the server's ceiling (plain smtplib, same bytes, one connection): {median(top):.0f} msg/s"
+            )
+            for connections in [int(c) for c in args.connections.split(",")]:
+                rates = [send(project, server, args.recipients, connections) for _ in range(args.runs)]
+                print(
+                    f"    linkletter send, {args.recipients} recipients, connections {connections}: "
+                    f"loop {median(r[0] for r in rates):.0f} msg/s, whole call {median(r[1] for r in rates):.0f} msg/s"
+                )
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
