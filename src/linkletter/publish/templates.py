@@ -43,23 +43,45 @@ class Templates:
     def render(self, name: str, **context) -> str:
         try:
             return self.env.get_template(name).render(**context)
-        except jinja2.TemplateNotFound:
-            raise UserError(
-                Problem(self._rel(name), "template not found", hint=f"restore {name} in the templates folder")
-            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise UserError(self._not_found(name, exc)) from None
         except jinja2.TemplateSyntaxError as exc:
+            where = exc.name or name
             raise UserError(
-                Problem(self._rel(name), f"syntax error: {exc.message}", line=exc.lineno)
+                Problem(self._rel(where), f"syntax error: {exc.message}", line=exc.lineno)
             ) from None
-        except (jinja2.UndefinedError, TypeError, ValueError) as exc:
-            raise UserError(
-                Problem(
-                    self._rel(name),
-                    str(exc),
-                    line=_template_line(exc, name),
-                    hint="see the README for the variables templates can use",
-                )
-            ) from None
+        except UnicodeDecodeError:
+            raise UserError(self._not_utf8(name)) from None
+        except Exception as exc:
+            frame = _template_frame(exc)
+            if frame is None:  # not the template's doing: a bug, keep the traceback
+                raise
+            raise UserError(_runtime_problem(self._rel_path(frame.filename), frame.lineno, exc)) from None
+
+    def _not_found(self, name: str, exc: jinja2.TemplateNotFound) -> Problem:
+        missing = exc.name or name
+        if missing == name:
+            return Problem(
+                self._rel(name), "template not found", hint=f"restore {name} in the templates folder"
+            )
+        frame = _template_frame(exc)
+        where = self._rel_path(frame.filename) if frame else self._rel(name)
+        return Problem(
+            where,
+            f"includes {missing!r}, which is not found",
+            line=frame.lineno if frame else None,
+            hint="check the name, or add the file to the templates folder",
+        )
+
+    def _not_utf8(self, name: str) -> Problem:
+        return Problem(self._rel(name), "is not UTF-8 text", hint="save the template as UTF-8")
+
+    def _rel_path(self, filename: str) -> str:
+        path = Path(filename)
+        for base in (self.folder, PACKAGED):
+            if path.is_relative_to(base):
+                return self._rel(path.relative_to(base).as_posix())
+        return path.name
 
     def check(self) -> list[Problem]:
         """A problem for every template (the project's or a packaged one it uses) that does not compile."""
@@ -78,6 +100,8 @@ class Templates:
             return loader.get_source(self.env, name)[0]
         except jinja2.TemplateNotFound:
             raise UserError(Problem(self._rel(name), "template not found")) from None
+        except UnicodeDecodeError:
+            raise UserError(self._not_utf8(name)) from None
 
     def _rel(self, name: str) -> str:
         path = self.folder / name
@@ -89,6 +113,20 @@ class Templates:
             return path.as_posix()
 
 
-def _template_line(exc: BaseException, name: str) -> int | None:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(name)]
-    return frames[-1].lineno if frames else None
+def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of the traceback that runs template code (jinja2 names it after the
+    template's file), or None when the template was not running."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".xsl", ".css"))
+    ]
+    return frames[-1] if frames else None
+
+
+def _runtime_problem(where: str, line: int | None, exc: BaseException) -> Problem:
+    if isinstance(exc, RecursionError):
+        message = "recurses without end (a macro or include that calls itself)"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = str(exc)
+    else:
+        message = f"fails while rendering: {type(exc).__name__}: {exc}"
+    return Problem(where, message, line=line, hint="see the README for the variables templates can use")
