@@ -26,6 +26,8 @@ from support.browser import (
     serve_directory,
 )
 
+pytestmark = pytest.mark.process
+
 browser = harness.browser  # the fixtures: a session-wide chromium, and open_page(site, url, ...)
 open_page = harness.open_page
 

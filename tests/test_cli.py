@@ -51,6 +51,7 @@ def test_debug_and_config_work_after_the_command(project, run):
     assert "other.yaml:" in err and "build.feed_limit" in err and "Traceback" in err
 
 
+@pytest.mark.process
 def test_help_says_in_one_sentence_what_linkletter_and_each_command_do():
     top = run_process("--help")
     assert top.returncode == 0 and DESCRIPTION in re.sub(r"\s+", " ", top.stdout)

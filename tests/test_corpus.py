@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import feedparser
+import pytest
 
 from support.feedcheck import check_feed
 
@@ -29,6 +30,7 @@ def test_corpus_check_reports_the_merges_as_notes(corpus_project, run, monkeypat
     assert len(merges) == 8
 
 
+@pytest.mark.process
 def test_corpus_feeds_parse_and_follow_the_validator_rules(corpus_project, run):
     run("build", "-C", corpus_project, "--now", CORPUS_NOW)
     now = datetime(2026, 6, 1, tzinfo=UTC)
@@ -47,6 +49,7 @@ def test_corpus_feeds_parse_and_follow_the_validator_rules(corpus_project, run):
             assert ids_seen.setdefault(entry.id, entry.link) == entry.link, "one id per link"
 
 
+@pytest.mark.process
 def test_corpus_build_is_deterministic(corpus_project, run):
     run("build", "-C", corpus_project, "--now", CORPUS_NOW)
     first = {p: p.read_bytes() for p in (corpus_project / "dist").rglob("*.xml")}

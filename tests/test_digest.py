@@ -134,6 +134,7 @@ def test_category_order_is_configurable(project, run):
 @pytest.mark.parametrize(
     "words", ["A long bookmark title ", "日本語のとても長いタイトル🎉 ", "Ærø & «quotes» "]
 )
+@pytest.mark.process
 def test_email_stays_under_gmail_clipping_for_any_number_of_bookmarks(project, run, words):
     big = project / "content/big"
     big.mkdir()

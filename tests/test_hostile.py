@@ -365,6 +365,7 @@ def test_disk_full_injected_at_the_write(project, clean_dist, monkeypatch):
     assert len(changed) == 1, "only the file written before the disk filled has changed"
 
 
+@pytest.mark.process
 def test_kill_9_during_build_never_leaves_a_mixed_file(corpus_project, tmp_path):
     """Build version A, then build version B and kill it at random moments: every file is always
     all-A or all-B."""

@@ -175,6 +175,7 @@ def test_deferred_recipients_make_the_exit_status_75(project, server, run, monke
     assert code == 0, err
 
 
+@pytest.mark.process
 def test_sigterm_ends_a_send_to_a_hung_server_promptly(project):
     with SilentServer() as silent:
         configure_smtp(project, silent.port, timeout=600, max_retries=5, retry_base_seconds=600)

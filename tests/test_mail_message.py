@@ -239,6 +239,7 @@ def spam_score(raw: bytes) -> float:
     return float(re.search(rb"Content analysis details:\s+\((-?[\d.]+) points", result.stdout).group(1))
 
 
+@pytest.mark.process
 @pytest.mark.skipif(shutil.which("spamassassin") is None, reason="spamassassin is not installed")
 def test_an_issue_of_60_non_ascii_links_scores_at_most_half_a_point(tmp_path):
     project = write_unicode_week(tmp_path / "unicode")

@@ -65,6 +65,7 @@ def long_lines(data: bytes) -> list[bytes]:
     return [line for line in data.split(b"\r\n") if len(line) > 76]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["fixture", "unicode"])
 @pytest.mark.parametrize("test_copy", [False, True])
 def test_spliced_messages_read_like_the_ones_rendered_for_each_recipient(project, tmp_path, kind, test_copy):

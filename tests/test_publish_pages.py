@@ -85,6 +85,7 @@ def nu_errors(paths: list[Path]) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.process
 def test_every_page_passes_the_nu_html_checker(published):
     pages = sorted((published / "dist").rglob("*.html"))
     pages = [p for p in pages if p.name != "feeds-head.html"]  # a fragment, not a page
@@ -92,6 +93,7 @@ def test_every_page_passes_the_nu_html_checker(published):
     assert nu_errors(pages) == []
 
 
+@pytest.mark.process
 def test_the_head_snippet_is_valid_inside_a_page(published, tmp_path):
     snippet = (published / "dist/feeds-head.html").read_text()
     page = tmp_path / "blog.html"

@@ -79,6 +79,7 @@ def example(tmp_path):
     return target
 
 
+@pytest.mark.process
 def test_the_readme_commands_run_on_the_example_project(example):
     commands = [line.strip() for block in code_blocks("sh")[2:3] for line in block.splitlines()]
     commands = [c for c in commands if c.startswith("linkletter ")]
@@ -118,6 +119,7 @@ def test_the_readme_next_step_block_works_when_pasted():
     assert all(line.startswith("linkletter ") for line in lines[1:])
 
 
+@pytest.mark.process
 def test_the_readme_start_your_own_site_commands_run(tmp_path):
     block = README.split("## Start your own site")[1].split("```sh\n")[1].split("```")[0]
     cwd = tmp_path

@@ -80,6 +80,7 @@ def test_weekly_send_keeps_local_time_across_daylight_saving(march_project):
         assert sorted(smtp.mailbox.recipients().values()) == [2, 2, 2]
 
 
+@pytest.mark.process
 def test_a_missed_send_goes_out_once_when_the_machine_is_back(march_project):
     with SmtpServer() as smtp:
         configure_smtp(march_project, smtp.port)

@@ -211,6 +211,7 @@ def test_a_connection_dropped_mid_send_is_resumed_without_duplicates(project, se
     assert sorted(server.mailbox.recipients().values()) == [1, 1, 1]
 
 
+@pytest.mark.process
 def test_a_server_that_never_answers_times_out_with_a_clear_error(project):
     with SilentServer() as silent:
         configure_smtp(project, silent.port, timeout=1, max_retries=0)
@@ -325,6 +326,7 @@ def kill_at(process_holder: list, when: int):
     return hook
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kill_during_data", [1, 7, 20])
 def test_kill_9_while_a_message_is_being_sent_then_resume(project, server, kill_during_data):
     addresses = many_recipients(project, 20)
@@ -342,6 +344,7 @@ def test_kill_9_while_a_message_is_being_sent_then_resume(project, server, kill_
     assert server.mailbox.recipients() == {a: 1 for a in addresses}, "everyone exactly once"
 
 
+@pytest.mark.process
 def test_kill_9_between_two_messages_then_resume(project, server):
     addresses = many_recipients(project, 20)
     holder: list = []
@@ -362,6 +365,7 @@ def test_kill_9_between_two_messages_then_resume(project, server):
     assert server.mailbox.recipients() == {a: 1 for a in addresses}
 
 
+@pytest.mark.process
 def test_kill_9_at_random_moments_never_mails_two_different_copies(project, server):
     """A kill that lands after the server accepted a message but before the ledger write is the
     one moment SMTP cannot disambiguate; the resend then carries the same Message-ID, which
