@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -261,20 +261,13 @@ def html_unescape_once(value: str) -> str:
 # -- JSON with the line of each item -------------------------------------------------------------
 
 
-class JsonShapeError(ValueError):
-    def __init__(self, line: int | None, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
 _WS = re.compile(r"[ \t\n\r]*")
 
 
 def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[int, object]]]:
     """The items of a JSON export with the line each starts on, and the top-level object's other
     keys. The items are the top-level array, or the array under the first of `list_keys` in a
-    top-level object. NaN and Infinity are refused, nesting is bounded; JsonShapeError otherwise."""
+    top-level object. NaN and Infinity are refused, nesting is bounded; ValueProblem (with the line) otherwise."""
     decoder = json.JSONDecoder(parse_constant=_refuse_constant)
 
     counted = [0, 1]  # a position and its line: positions only grow, so counting is linear
@@ -291,18 +284,21 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
             return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             if exc.pos >= len(text.rstrip()):
-                raise JsonShapeError(
-                    exc.lineno,
-                    "ends in the middle of the JSON document (a truncated file?); nothing was imported",
+                raise ValueProblem(
+                    line=exc.lineno,
+                    message="ends in the middle of the JSON document (a truncated file?); nothing was imported",
                 ) from None
-            raise JsonShapeError(
-                exc.lineno, f"is not valid JSON: {exc.msg} (column {exc.colno}); nothing was imported"
+            raise ValueProblem(
+                line=exc.lineno,
+                message=f"is not valid JSON: {exc.msg} (column {exc.colno}); nothing was imported",
             ) from None
         except ValueError as exc:  # NaN, Infinity
-            raise JsonShapeError(line_of(pos), f"is not valid JSON: {exc}; nothing was imported") from None
+            raise ValueProblem(
+                line=line_of(pos), message=f"is not valid JSON: {exc}; nothing was imported"
+            ) from None
         except RecursionError:
-            raise JsonShapeError(
-                line_of(pos), "is nested too deeply to be an export; nothing was imported"
+            raise ValueProblem(
+                line=line_of(pos), message="is nested too deeply to be an export; nothing was imported"
             ) from None
 
     def skip(pos: int) -> int:
@@ -324,7 +320,7 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
             elif text.startswith("]", pos):
                 return items, pos + 1
             else:
-                raise JsonShapeError(line_of(pos), _expected("',' or ']'", text, pos))
+                raise ValueProblem(line=line_of(pos), message=_expected("',' or ']'", text, pos))
 
     pos = skip(0)
     meta: dict = {}
@@ -337,15 +333,15 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
         while not text.startswith("}", pos):
             if not first:
                 if not text.startswith(",", pos):
-                    raise JsonShapeError(line_of(pos), _expected("',' or '}'", text, pos))
+                    raise ValueProblem(line=line_of(pos), message=_expected("',' or '}'", text, pos))
                 pos = skip(pos + 1)
             first = False
             if not text.startswith('"', pos):
-                raise JsonShapeError(line_of(pos), _expected("a key", text, pos))
+                raise ValueProblem(line=line_of(pos), message=_expected("a key", text, pos))
             key, pos = value_at(pos)
             pos = skip(pos)
             if not text.startswith(":", pos):
-                raise JsonShapeError(line_of(pos), _expected("':'", text, pos))
+                raise ValueProblem(line=line_of(pos), message=_expected("':'", text, pos))
             pos = skip(pos + 1)
             if key in list_keys and items is None and text.startswith("[", pos):
                 items, pos = array_at(pos)
@@ -354,12 +350,18 @@ def json_items(text: str, list_keys: tuple[str, ...]) -> tuple[dict, list[tuple[
             pos = skip(pos)
         pos += 1
     else:
-        raise JsonShapeError(line_of(pos), "is not a JSON export (it does not start with '[' or '{')")
+        raise ValueProblem(
+            line=line_of(pos), message="is not a JSON export (it does not start with '[' or '{')"
+        )
     if skip(pos) != len(text):
-        raise JsonShapeError(line_of(skip(pos)), "has more text after the end of the JSON document")
+        raise ValueProblem(
+            line=line_of(skip(pos)), message="has more text after the end of the JSON document"
+        )
     if items is None:
         names = " or ".join(repr(k) for k in list_keys)
-        raise JsonShapeError(1, f"holds no list of bookmarks (neither a top-level list nor {names})")
+        raise ValueProblem(
+            line=1, message=f"holds no list of bookmarks (neither a top-level list nor {names})"
+        )
     return meta, items
 
 
@@ -375,3 +377,37 @@ def _expected(what: str, text: str, pos: int) -> str:
 
 def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_json_export(
+    data: bytes,
+    source: str,
+    now: datetime | None,
+    list_keys: tuple[str, ...],
+    make_record: Callable[[dict, int, int, Collector, datetime], ImportedBookmark | None],
+) -> tuple[list[ImportedBookmark], list[Problem]]:
+    """The bookmarks of a JSON export (one `make_record` per item object) and the problems found."""
+    moment = default_now(now)
+    col = Collector(source)
+    text = decode_text(data, col)
+    if text is None:
+        return [], col.problems
+    try:
+        _, items = json_items(text, list_keys)
+    except ValueProblem as exc:
+        col.error(exc.line, None, exc.message)
+        return [], col.problems
+    records: list[ImportedBookmark] = []
+    for index, (line, item) in enumerate(items, 1):
+        if index > MAX_ITEMS:
+            col.error(
+                line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export"
+            )
+            break
+        if not isinstance(item, dict):
+            col.error(line, None, f"item {index} is not an object; skipped")
+            continue
+        record = make_record(item, line, index, col, moment)
+        if record is not None:
+            records.append(record)
+    return records, col.problems

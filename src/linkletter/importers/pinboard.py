@@ -12,45 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .common import (
-    MAX_ITEMS,
-    Collector,
-    ImportedBookmark,
-    JsonShapeError,
-    decode_text,
-    default_now,
-    json_items,
-)
+from .common import Collector, ImportedBookmark, Problem, parse_json_export
 
 
 def parse_pinboard(
     data: bytes, source: str, now: datetime | None = None
-) -> tuple[list[ImportedBookmark], list]:
+) -> tuple[list[ImportedBookmark], list[Problem]]:
     """The bookmarks of a Pinboard JSON export, and the problems found."""
-    now = default_now(now)
-    col = Collector(source)
-    text = decode_text(data, col)
-    if text is None:
-        return [], col.problems
-    try:
-        _, items = json_items(text, ("posts", "bookmarks"))
-    except JsonShapeError as exc:
-        col.error(exc.line, None, exc.message)
-        return [], col.problems
-    records: list[ImportedBookmark] = []
-    for index, (line, item) in enumerate(items, 1):
-        if index > MAX_ITEMS:
-            col.error(
-                line, None, f"has more than {MAX_ITEMS} bookmarks; the rest were not read", "split the export"
-            )
-            break
-        if not isinstance(item, dict):
-            col.error(line, None, f"item {index} is not an object; skipped")
-            continue
-        record = _record(item, line, index, col, now)
-        if record is not None:
-            records.append(record)
-    return records, col.problems
+    return parse_json_export(data, source, now, ("posts", "bookmarks"), _record)
 
 
 def _record(item: dict, line: int, index: int, col: Collector, now: datetime) -> ImportedBookmark | None:

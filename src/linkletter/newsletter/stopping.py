@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 
 class StopFlag:
-    def __init__(self):
+    def __init__(self) -> None:
         self._event = threading.Event()
         self._callbacks: list[Callable[[], None]] = []
 
