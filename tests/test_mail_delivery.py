@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from linkletter.commands.send import SendOptions, send_current
 from linkletter.errors import UserError
 from linkletter.settings.load import load_config
 from support.smtpserver import SilentServer, SmtpServer
-from test_send import SECRET, Recorder, configure_smtp, ledger_rows, send
+from test_send import SECRET, Recorder, configure_smtp, ledger_rows, send, start_send
 
 NEXT_WEEK = FIXED_NOW + timedelta(days=7)
 
@@ -180,23 +179,7 @@ def test_sigterm_ends_a_send_to_a_hung_server_promptly(project):
     with SilentServer() as silent:
         configure_smtp(project, silent.port, timeout=600, max_retries=5, retry_base_seconds=600)
         (project / "recipients.csv").write_text(VALID_RECIPIENTS)
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "linkletter",
-                "send",
-                "-C",
-                str(project),
-                "--now",
-                FIXED_NOW.isoformat(),
-                "--ignore-deadline",
-            ],
-            env={"PATH": "", "LINKLETTER_UNSUBSCRIBE_SECRET": SECRET, "PYTHONPATH": ":".join(sys.path)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_send(project)
         while not silent.connections:  # wait until it is blocked on the silent server
             try:
                 process.wait(0.05)
