@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..content.cache import ParseCache, save_cache
 from ..content.load import load_bookmarks
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
@@ -28,6 +29,7 @@ from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
 from .archive import archive_files
 from .guard import content_folders, shrink_problems
+from .incremental import feeds_to_render, finish_shown, issue_ids, memo_keys, open_cache, record_feeds
 from .namespace import apply_recorded_namespace, record_namespace
 
 FAR_FUTURE = timedelta(days=31)
@@ -48,42 +50,68 @@ class BuildResult:
         return any(p.is_error for p in self.problems)
 
 
-def load_site(config: Config, now: datetime) -> tuple[list[Bookmark], list[Problem]]:
-    return load_bookmarks(config.build.content_dir, config.root, config.site, now)
+def load_site(config: Config, now: datetime, finish: bool = True) -> tuple[list[Bookmark], list[Problem]]:
+    """Every bookmark (bodies rendered unless `finish` is False), reading unchanged files from
+    the parse cache without updating it."""
+    cache, _ = open_cache(config, True)
+    return load_bookmarks(config.build.content_dir, config.root, config.site, now, cache, finish)
 
 
-def build_site(config: Config, now: datetime, write: bool = True, allow_shrink: bool = False) -> BuildResult:
+def build_site(
+    config: Config, now: datetime, write: bool = True, allow_shrink: bool = False, use_cache: bool = True
+) -> BuildResult:
     """Read content, plan every feed, and (unless write is False) write feeds and pages into dist/.
     A writing build reads the content while it holds the build lock, so a build that waited for
-    another one never writes what it read before the wait."""
+    another one never writes what it read before the wait. Without `use_cache` every file is
+    parsed (the cache is written anew)."""
     config, notes = apply_recorded_namespace(config)
     if not write:
-        result = plan_site(config, now)
-        result.problems += notes
+        cache, more = open_cache(config, use_cache)
+        result = plan_site(config, now, cache, finish=True)
+        result.problems += notes + more
         return result
     with build_lock(config):
-        result = plan_site(config, now)
-        result.problems += notes + record_namespace(config)
+        cache, more = open_cache(config, use_cache)
+        result = plan_site(config, now, cache)
+        result.problems += notes + more + record_namespace(config)
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
         if any(p.is_error for p in guard):
             return result
-        names = [p for plan in result.feeds for p in feed_paths(plan).values()]
-        page_files = pages(config, result, result.bookmarks)
-        write_locked(config, result, manifest, names + sorted(page_files), _files(config, result, page_files))
-        result.removed, problems = remove_stale(
-            config.build.output_dir, manifest, set(names) | set(page_files)
-        )
-        result.problems += problems
-        manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
-        manifest.content = content_folders(config, result.bookmarks)
-        result.problems += keep_manifest(config, manifest)
+        write_site(config, result, manifest, cache)
     return result
 
 
-def plan_site(config: Config, now: datetime) -> BuildResult:
-    bookmarks, problems = load_site(config, now)
+def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache) -> None:
+    """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
+    longer generated, and keep the manifest and the parse cache."""
+    ids = issue_ids(ledger_path(config))
+    fresh = feeds_to_render(config, result.feeds, manifest)
+    plans = result.feeds
+    result.bookmarks, result.feeds, finished = finish_shown(result.bookmarks, plans, ids, cache.memo)
+    result.problems += finished
+    names = [p for plan in result.feeds for p in feed_paths(plan).values()]
+    result.unchanged += [
+        p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
+    ]
+    page_files = pages(config, result, result.bookmarks)
+    changed = [plan for plan in result.feeds if plan.path in fresh]
+    write_locked(config, result, manifest, names + sorted(page_files), _files(config, changed, page_files))
+    result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_files))
+    result.problems += problems
+    record_feeds(config, result, manifest, fresh)
+    manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
+    manifest.content = content_folders(config, result.bookmarks)
+    result.problems += keep_manifest(config, manifest)
+    result.problems += save_cache(cache, memo_keys(plans, result.bookmarks, ids))
+
+
+def plan_site(
+    config: Config, now: datetime, cache: ParseCache | None = None, finish: bool = False
+) -> BuildResult:
+    content = config.build.content_dir
+    bookmarks, problems = load_bookmarks(content, config.root, config.site, now, cache, finish)
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     result.problems += unmatched_feeds(config, bookmarks)
@@ -117,10 +145,12 @@ def held_back(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[
     return problems
 
 
-def _files(config: Config, result: BuildResult, page_files: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+def _files(
+    config: Config, plans: list[FeedPlan], page_files: dict[str, bytes]
+) -> Iterator[tuple[str, bytes]]:
     """Each feed's bytes made just before they are written, one feed at a time, so memory holds
     one feed, not all of them; then the pages."""
-    for plan in result.feeds:
+    for plan in plans:
         yield from build_feed_files(config.site, plan, config.build.xsl).items()
     yield from sorted(page_files.items())
 
@@ -142,9 +172,11 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
     return files
 
 
-def check_site(config: Config, now: datetime) -> BuildResult:
-    """Everything `build` would do, without writing; plus the templates and the recipients file."""
-    result = build_site(config, now, write=False)
+def check_site(config: Config, now: datetime, use_cache: bool = True) -> BuildResult:
+    """Everything `build` would do, without writing, and every body rendered (a build renders
+    only the bodies it shows, so only check reports a problem in a body no feed shows); plus the
+    templates and the recipients file."""
+    result = build_site(config, now, write=False, use_cache=use_cache)
     result.problems += placeholder_problems(config) + check_templates(config, result, now)
     recipients = config.digest.recipients
     if recipients is not None:
