@@ -104,6 +104,12 @@ def _common_options(default=None) -> argparse.ArgumentParser:
         "--debug", action="store_true", default=False if default is None else default, help="show tracebacks"
     )
     common.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=False if default is None else default,
+        help="parse every bookmark file and build everything again, ignoring (and rewriting) the parse cache",
+    )
+    common.add_argument(
         "--verbose",
         action="store_true",
         default=False if default is None else default,
@@ -209,7 +215,7 @@ def run_init(args) -> int:
 
 def run_build(args) -> int:
     config, now = load(args)
-    result = build_site(config, now, allow_shrink=args.allow_shrink)
+    result = build_site(config, now, allow_shrink=args.allow_shrink, use_cache=not args.no_cache)
     print_problems(result.problems, verbose=args.verbose)
     print(summary(result))
     return EXIT_PROBLEMS if result.failed else EXIT_OK
@@ -217,7 +223,7 @@ def run_build(args) -> int:
 
 def run_check(args) -> int:
     config, now = load(args)
-    result = check_site(config, now)
+    result = check_site(config, now, use_cache=not args.no_cache)
     result.problems += check_mail(config, read_secret(config.digest.unsubscribe_secret_env))
     print_problems(result.problems, notes=True, verbose=args.verbose)
     print(
@@ -313,7 +319,7 @@ def clock_now() -> datetime:
 def summary(result: BuildResult) -> str:
     removed = f", {len(result.removed)} removed" if result.removed else ""
     return (
-        f"{len(result.bookmarks)} bookmarks, {len(result.feeds)} feeds: "
+        f"{result.bookmark_count} bookmarks, {result.feed_count} feeds: "
         f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged{removed}; "
         f"{counts(result.problems)}"
     )

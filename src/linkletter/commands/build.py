@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..content.cache import ParseCache, save_cache
-from ..content.load import load_bookmarks
+from ..content.load import Listing, list_bookmark_files, load_bookmarks
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
 from ..model import Bookmark, Config, Issue
@@ -31,6 +31,15 @@ from .archive import archive_files
 from .guard import content_folders, shrink_problems
 from .incremental import feeds_to_render, finish_shown, issue_ids, memo_keys, open_cache, record_feeds
 from .namespace import apply_recorded_namespace, record_namespace
+from .shortcut import (
+    file_identity,
+    forget_state,
+    inputs_key,
+    new_state,
+    next_change,
+    save_state,
+    usable_state,
+)
 
 FAR_FUTURE = timedelta(days=31)
 _DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
@@ -44,6 +53,15 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    counts: tuple[int, int] | None = None  # (bookmarks, feeds) of a build that was not redone
+
+    @property
+    def bookmark_count(self) -> int:
+        return self.counts[0] if self.counts else len(self.bookmarks)
+
+    @property
+    def feed_count(self) -> int:
+        return self.counts[1] if self.counts else len(self.feeds)
 
     @property
     def failed(self) -> bool:
@@ -71,16 +89,40 @@ def build_site(
         result.problems += notes + more
         return result
     with build_lock(config):
+        listing = list_bookmark_files(config.build.content_dir, config.root)
+        files = [(shown, file_identity(path)) for path, shown in listing[0]]
+        key = inputs_key(config, allow_shrink, files, listing[1])
+        state = usable_state(config, key, now, files) if use_cache else None
+        if state is not None:
+            return BuildResult([], state.problems, unchanged=sorted(state.outputs), counts=state.counts)
+        forget_state(config)
         cache, more = open_cache(config, use_cache)
-        result = plan_site(config, now, cache)
-        result.problems += notes + more + record_namespace(config)
+        result = plan_site(config, now, cache, listing=listing)
+        result.problems += notes + record_namespace(config)
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
-        if any(p.is_error for p in guard):
-            return result
-        write_site(config, result, manifest, cache)
+        if not any(p.is_error for p in guard):
+            write_site(config, result, manifest, cache)
+            keep_state(config, result, manifest, cache, now, (allow_shrink, files, listing[1]))
+        result.problems += more
     return result
+
+
+def keep_state(
+    config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache, now: datetime, inputs: tuple
+) -> None:
+    """After a complete build (every file in place, the manifest kept), what the short-cut needs."""
+    outputs = {p: manifest.identities[p] for p in result.written + result.unchanged if p in manifest.identities}
+    if len(outputs) != len(manifest.files) or any(p.is_error for p in result.problems if p.path == "dist"):
+        return
+    expiries = [
+        e.parsed.expiry[0] for path, e in cache.entries.items() if e.parsed.expiry and path in cache.seen
+    ]
+    until = next_change(config, result.bookmarks, expiries, now, FAR_FUTURE)
+    key = inputs_key(config, *inputs)
+    counts = (len(result.bookmarks), len(result.feeds))
+    save_state(config, new_state(key, now, until, outputs, counts, list(result.problems)))
 
 
 def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache) -> None:
@@ -108,10 +150,14 @@ def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: P
 
 
 def plan_site(
-    config: Config, now: datetime, cache: ParseCache | None = None, finish: bool = False
+    config: Config,
+    now: datetime,
+    cache: ParseCache | None = None,
+    finish: bool = False,
+    listing: Listing | None = None,
 ) -> BuildResult:
     content = config.build.content_dir
-    bookmarks, problems = load_bookmarks(content, config.root, config.site, now, cache, finish)
+    bookmarks, problems = load_bookmarks(content, config.root, config.site, now, cache, finish, listing)
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     result.problems += unmatched_feeds(config, bookmarks)

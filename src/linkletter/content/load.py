@@ -39,19 +39,15 @@ def load_bookmarks(
     now: datetime,
     cache: ParseCache | None = None,
     finish: bool = True,
+    listing: Listing | None = None,
 ) -> tuple[list[Bookmark], list[Problem]]:
     """All bookmarks under content_dir, merged and with categories resolved, plus problems.
     Unchanged files come from `cache` (none: every file is parsed). With `finish` False, bodies
-    stay Markdown (`finish.finish_bookmarks` renders the ones shown)."""
-    require_folder(content_dir, root)
+    stay Markdown (`finish.finish_bookmarks` renders the ones shown). `listing`: what
+    `list_bookmark_files` returned, if the caller has it already."""
+    paths, problems = listing if listing is not None else list_bookmark_files(content_dir, root)
+    problems = list(problems)
     cache = cache if cache is not None else ParseCache(None, "")
-    problems: list[Problem] = []
-    paths: list[tuple[Path, str]] = []
-    for path, problem in iter_bookmark_files(content_dir, root):
-        if problem:
-            problems.append(problem)
-        else:
-            paths.append((path, shown_path(path, root)))
     parsed: list[tuple[Bookmark, tuple[str, ...]]] = []
     for result in parse_files(paths, site, cache):
         bookmark, more = apply_now(result, now)
@@ -65,6 +61,21 @@ def load_bookmarks(
         bookmarks, rendered = finish_all(bookmarks, cache.memo if cache.folder else None)
         notes += rendered
     return bookmarks, problems + notes
+
+
+Listing = tuple[list[tuple[Path, str]], list[Problem]]
+
+
+def list_bookmark_files(content_dir: Path, root: Path) -> Listing:
+    """([(path, shown path)], problems of the walk) for every bookmark file."""
+    require_folder(content_dir, root)
+    paths, problems = [], []
+    for path, problem in iter_bookmark_files(content_dir, root):
+        if problem:
+            problems.append(problem)
+        else:
+            paths.append((path, shown_path(path, root)))
+    return paths, problems
 
 
 def require_folder(content_dir: Path, root: Path) -> None:
