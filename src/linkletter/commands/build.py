@@ -21,7 +21,7 @@ from ..newsletter.recipients import load_recipients
 from ..newsletter.render import render_issue
 from ..publish.feeds import FeedPlan, build_feed_files, feed_paths
 from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, load_manifest, remove_stale, save_manifest
-from ..publish.output import UNCHANGED, remove_stale_temporaries, write_if_changed
+from ..publish.output import UNCHANGED, remove_stale_temporaries, sync_folders, write_if_changed
 from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
@@ -94,26 +94,37 @@ def build_site(
         key = inputs_key(config, allow_shrink, files, listing[1])
         state = usable_state(config, key, now, files) if use_cache else None
         if state is not None:
-            return BuildResult([], state.problems, unchanged=sorted(state.outputs), counts=state.counts)
+            problems = state.problems + notes
+            return BuildResult([], problems, unchanged=sorted(state.outputs), counts=state.counts)
         forget_state(config)
         cache, more = open_cache(config, use_cache)
         result = plan_site(config, now, cache, listing=listing)
-        result.problems += notes + record_namespace(config)
+        once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
+        result.problems += once
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
         if not any(p.is_error for p in guard):
             write_site(config, result, manifest, cache)
-            keep_state(config, result, manifest, cache, now, (allow_shrink, files, listing[1]))
+            kept = [p for p in result.problems if p not in once]
+            keep_state(config, result, manifest, cache, now, kept, (allow_shrink, files, listing[1]))
         result.problems += more
     return result
 
 
 def keep_state(
-    config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache, now: datetime, inputs: tuple
+    config: Config,
+    result: BuildResult,
+    manifest: Manifest,
+    cache: ParseCache,
+    now: datetime,
+    problems: list[Problem],
+    inputs: tuple,
 ) -> None:
     """After a complete build (every file in place, the manifest kept), what the short-cut needs."""
-    outputs = {p: manifest.identities[p] for p in result.written + result.unchanged if p in manifest.identities}
+    outputs = {
+        p: manifest.identities[p] for p in result.written + result.unchanged if p in manifest.identities
+    }
     if len(outputs) != len(manifest.files) or any(p.is_error for p in result.problems if p.path == "dist"):
         return
     expiries = [
@@ -122,7 +133,7 @@ def keep_state(
     until = next_change(config, result.bookmarks, expiries, now, FAR_FUTURE)
     key = inputs_key(config, *inputs)
     counts = (len(result.bookmarks), len(result.feeds))
-    save_state(config, new_state(key, now, until, outputs, counts, list(result.problems)))
+    save_state(config, new_state(key, now, until, outputs, counts, problems))
 
 
 def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache) -> None:
@@ -267,14 +278,30 @@ def write_locked(
 ) -> None:
     """Write every changed file. One file that cannot be written (a name the file system refuses,
     a folder in the way) does not stop the others; a full disk or a read-only file system, or
-    the same failure three times in a row, stops the rest. Files already replaced stay complete."""
+    the same failure three times in a row, stops the rest. Files already replaced stay complete.
+    Each file is fsynced before it is renamed into place; each folder once, at the end."""
+    remove_stale_temporaries(config.build.output_dir)
+    folders: set[Path] = set()
+    try:
+        _write_all(config, result, manifest, names, files, folders)
+    finally:
+        sync_folders(folders)
+
+
+def _write_all(
+    config: Config,
+    result: BuildResult,
+    manifest: Manifest,
+    names: list[str],
+    files: Iterator[tuple[str, bytes]],
+    folders: set[Path],
+) -> None:
     root = config.build.output_dir
-    remove_stale_temporaries(root)
     failures: list[int | None] = []
     created: list[str] = []
     for index, (relpath, data) in enumerate(files):
         try:
-            status = write_if_changed(root, relpath, data, created)
+            status = write_if_changed(root, relpath, data, created, folders)
         except UserError as exc:
             result.problems += exc.problems
             failures.append(getattr(exc, "errno", None))

@@ -33,9 +33,18 @@ def code_tag() -> str:
 
 
 def parse_tag(config: Config) -> str:
-    """Everything a file's parse depends on besides its bytes."""
-    site = config.site
-    return f"{code_tag()} {site.timezone.key} {site.id_namespace} {site.base_url}"
+    """Everything a file's parse depends on besides its bytes: the code, the time zone and the
+    namespace of ids."""
+    site = effective(config).site
+    return f"{code_tag()} {site.timezone.key} {site.id_namespace}"
+
+
+def effective(config: Config) -> Config:
+    """The config with the namespace of ids spelt out (`id_namespace` defaults to `base_url`), so
+    the build that first records it and the next one compare equal."""
+    return replace(
+        config, site=replace(config.site, id_namespace=config.site.id_namespace or config.site.base_url)
+    )
 
 
 def open_cache(config: Config, use: bool) -> tuple[ParseCache, list[Problem]]:
@@ -76,7 +85,7 @@ class Fingerprints:
     bookmark's values (bodies in Markdown: rendering them is a function of these)."""
 
     def __init__(self, config: Config):
-        self.base = f"{code_tag()}\0{config.site!r}\0{config.build.xsl}"
+        self.base = f"{code_tag()}\0{effective(config).site!r}\0{config.build.xsl}"
         self.bookmarks: dict[int, str] = {}
 
     def of(self, plan: FeedPlan) -> str:

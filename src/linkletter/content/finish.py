@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -18,6 +20,8 @@ from ..values.text import plain_text, shorten
 from .markup import first_paragraph, render_markdown
 
 MAX_BODY = 64 * 1024
+PARALLEL_FROM = 1_000  # bodies to render; fewer are rendered in this process
+CHUNK = 100
 
 Finished = tuple[str, str, bool, tuple[Problem, ...]]  # body_html, description, in body, problems
 
@@ -27,23 +31,36 @@ def finish_bookmarks(
 ) -> tuple[dict[str, Bookmark], list[Problem]]:
     """{id: finished bookmark} for bookmarks still in Markdown, and their problems. `memo` is
     read and filled in (finish_key -> result)."""
+    todo = {b.id: b for b in bookmarks if b.unrendered is not None}
+    keys = {i: finish_key(b) for i, b in todo.items()}
+    memo = memo if memo is not None else {}
+    missing = [b for i, b in todo.items() if keys[i] not in memo]
+    for bookmark, result in zip(missing, render_bodies(missing), strict=True):
+        memo[keys[bookmark.id]] = result
     done: dict[str, Bookmark] = {}
     problems: list[Problem] = []
-    for bookmark in bookmarks:
-        if bookmark.unrendered is None or bookmark.id in done:
-            continue
-        key = finish_key(bookmark)
-        result = memo.get(key) if memo is not None else None
-        if result is None:
-            result = render_body(bookmark.unrendered, bookmark.link, bookmark.description)
-            if memo is not None:
-                memo[key] = result
-        body_html, description, in_body, found = result
-        done[bookmark.id] = replace(
+    for i, bookmark in todo.items():
+        body_html, description, in_body, found = memo[keys[i]]
+        done[i] = replace(
             bookmark, body_html=body_html, description=description, description_in_body=in_body, unrendered=None
         )
         problems += found
     return done, problems
+
+
+def render_bodies(bookmarks: list[Bookmark], workers: int | None = None) -> list[Finished]:
+    """`render_body` for each, on every core when there are many (same results, same order)."""
+    jobs = [(b.unrendered, b.link, b.description) for b in bookmarks]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _render_chunk(jobs)
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [result for chunk in pool.map(_render_chunk, chunks) for result in chunk]
+
+
+def _render_chunk(jobs: list) -> list[Finished]:
+    return [render_body(body, link, description) for body, link, description in jobs]
 
 
 def finish_all(bookmarks: list[Bookmark], memo: dict[str, Finished] | None = None) -> tuple[list[Bookmark], list[Problem]]:

@@ -25,15 +25,34 @@ def safe_join(root: Path, relpath: str) -> Path:
     if pure.is_absolute() or not pure.parts or any(p in ("..", ".", "") for p in pure.parts):
         raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     target = root.joinpath(*pure.parts)
-    resolved_root = root.resolve()
-    if not target.resolve().is_relative_to(resolved_root):
+    resolved_root = _resolved(root)
+    inside = _resolved(target.parent) / target.name if not target.is_symlink() else target.resolve()
+    if not inside.is_relative_to(resolved_root):
         raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     return target
 
 
-def write_if_changed(root: Path, relpath: str, data: bytes, created: list[str] | None = None) -> str:
+_RESOLVED: dict[Path, Path] = {}
+
+
+def _resolved(folder: Path) -> Path:
+    """folder.resolve(), remembered during one build's writes (`forget_resolved` starts afresh):
+    thousands of files share a few folders."""
+    if folder not in _RESOLVED:
+        _RESOLVED[folder] = folder.resolve()
+    return _RESOLVED[folder]
+
+
+def forget_resolved() -> None:
+    _RESOLVED.clear()
+
+
+def write_if_changed(
+    root: Path, relpath: str, data: bytes, created: list[str] | None = None, folders: set[Path] | None = None
+) -> str:
     """Write data to root/relpath atomically unless it already holds exactly these bytes. The
-    folders it had to create are added to `created` (relative to root)."""
+    folders it had to create are added to `created` (relative to root); with `folders`, the
+    folder's own fsync is left to `sync_folders` (see `write_atomic`)."""
     target = safe_join(root, relpath)
     try:
         if target.read_bytes() == data:
@@ -43,8 +62,9 @@ def write_if_changed(root: Path, relpath: str, data: bytes, created: list[str] |
     except OSError as exc:
         raise _output_error(f"{root.name}/{relpath}", exc) from None
     try:
-        make_folders(root, target.parent, created)
-        write_atomic(target, data)
+        if not target.parent.is_dir():
+            make_folders(root, target.parent, created)
+        write_atomic(target, data, folders)
     except OSError as exc:
         raise _output_error(f"{root.name}/{relpath}", exc) from None
     return WRITTEN
@@ -59,7 +79,10 @@ def make_folders(root: Path, folder: Path, created: list[str] | None) -> None:
         created.extend(f.relative_to(root).as_posix() for f in reversed(missing))
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes, folders: set[Path] | None = None) -> None:
+    """The file's bytes are on disk before it is renamed into place, so it is never seen half
+    written; the folder is fsynced after the rename (so the rename survives a power cut), or,
+    with `folders`, once for all its files by `sync_folders`."""
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -74,7 +97,15 @@ def write_atomic(target: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_folder(target.parent)
+    if folders is None:
+        _fsync_folder(target.parent)
+    else:
+        folders.add(target.parent)
+
+
+def sync_folders(folders: set[Path]) -> None:
+    for folder in sorted(folders):
+        _fsync_folder(folder)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -92,7 +123,8 @@ def _fsync_folder(folder: Path) -> None:
 
 def remove_stale_temporaries(root: Path) -> None:
     """linkletter's own temporary files left by a process that was killed mid-write; nobody
-    else's (call it holding the build lock)."""
+    else's (call it holding the build lock, before writing)."""
+    forget_resolved()
     if not root.is_dir():
         return
     for temp in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
