@@ -4,7 +4,6 @@ where publishing an issue stored them."""
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,9 +18,8 @@ from ..model import Bookmark, Config, Issue
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
 from ..newsletter.render import render_issue
-from ..publish.feeds import FeedPlan, build_feed_files, feed_paths
-from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, load_manifest, remove_stale, save_manifest
-from ..publish.output import UNCHANGED, remove_stale_temporaries, sync_folders, write_if_changed
+from ..publish.feeds import FeedPlan, build_many_feed_files, feed_paths
+from ..publish.manifest import Manifest, load_manifest, remove_stale
 from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
 from ..publish.plan import plan_feeds
 from ..publish.templates import Templates
@@ -35,14 +33,11 @@ from .shortcut import (
     file_identity,
     forget_state,
     inputs_key,
-    new_state,
-    next_change,
-    save_state,
     usable_state,
 )
+from .writing import keep_manifest, keep_state, manifest_path, write_locked
 
 FAR_FUTURE = timedelta(days=31)
-_DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 @dataclass
@@ -107,33 +102,11 @@ def build_site(
         if not any(p.is_error for p in guard):
             write_site(config, result, manifest, cache)
             kept = [p for p in result.problems if p not in once]
-            keep_state(config, result, manifest, cache, now, kept, (allow_shrink, files, listing[1]))
+            keep_state(
+                config, result, manifest, cache, now, kept, (allow_shrink, files, listing[1]), FAR_FUTURE
+            )
         result.problems += more
     return result
-
-
-def keep_state(
-    config: Config,
-    result: BuildResult,
-    manifest: Manifest,
-    cache: ParseCache,
-    now: datetime,
-    problems: list[Problem],
-    inputs: tuple,
-) -> None:
-    """After a complete build (every file in place, the manifest kept), what the short-cut needs."""
-    outputs = {
-        p: manifest.identities[p] for p in result.written + result.unchanged if p in manifest.identities
-    }
-    if len(outputs) != len(manifest.files) or any(p.is_error for p in result.problems if p.path == "dist"):
-        return
-    expiries = [
-        e.parsed.expiry[0] for path, e in cache.entries.items() if e.parsed.expiry and path in cache.seen
-    ]
-    until = next_change(config, result.bookmarks, expiries, now, FAR_FUTURE)
-    key = inputs_key(config, *inputs)
-    counts = (len(result.bookmarks), len(result.feeds))
-    save_state(config, new_state(key, now, until, outputs, counts, problems))
 
 
 def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache) -> None:
@@ -207,8 +180,8 @@ def _files(
 ) -> Iterator[tuple[str, bytes]]:
     """Each feed's bytes made just before they are written, one feed at a time, so memory holds
     one feed, not all of them; then the pages."""
-    for plan in plans:
-        yield from build_feed_files(config.site, plan, config.build.xsl).items()
+    for files in build_many_feed_files(config.site, plans, config.build.xsl):
+        yield from files.items()
     yield from sorted(page_files.items())
 
 
@@ -269,82 +242,6 @@ def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) ->
         result.problems += keep_manifest(config, manifest)
 
 
-def write_locked(
-    config: Config,
-    result: BuildResult,
-    manifest: Manifest,
-    names: list[str],
-    files: Iterator[tuple[str, bytes]],
-) -> None:
-    """Write every changed file. One file that cannot be written (a name the file system refuses,
-    a folder in the way) does not stop the others; a full disk or a read-only file system, or
-    the same failure three times in a row, stops the rest. Files already replaced stay complete.
-    Each file is fsynced before it is renamed into place; each folder once, at the end."""
-    remove_stale_temporaries(config.build.output_dir)
-    folders: set[Path] = set()
-    try:
-        _write_all(config, result, manifest, names, files, folders)
-    finally:
-        sync_folders(folders)
-
-
-def _write_all(
-    config: Config,
-    result: BuildResult,
-    manifest: Manifest,
-    names: list[str],
-    files: Iterator[tuple[str, bytes]],
-    folders: set[Path],
-) -> None:
-    root = config.build.output_dir
-    failures: list[int | None] = []
-    created: list[str] = []
-    for index, (relpath, data) in enumerate(files):
-        try:
-            status = write_if_changed(root, relpath, data, created, folders)
-        except UserError as exc:
-            result.problems += exc.problems
-            failures.append(getattr(exc, "errno", None))
-            if _hopeless(failures):
-                if len(names) > index + 1:
-                    result.problems.append(_not_written(config, len(names) - index - 1))
-                return
-            continue
-        failures.clear()
-        manifest.files[relpath] = digest_of(data)
-        manifest.folders.update(created)
-        (result.unchanged if status == UNCHANGED else result.written).append(relpath)
-
-
-def keep_manifest(config: Config, manifest: Manifest) -> list[Problem]:
-    try:
-        save_manifest(manifest_path(config), manifest)
-    except OSError as exc:
-        return [
-            Problem(
-                _shown(config, manifest_path(config)),
-                f"cannot be written: {exc.strerror or exc}",
-                hint="files this build wrote will not be removed when they are no longer generated; "
-                "free space in the state folder",
-                severity=WARNING,
-            )
-        ]
-    return []
-
-
-def _not_written(config: Config, count: int) -> Problem:
-    return Problem(
-        config.build.output_dir.name,
-        f"{count} file(s) were not written; the ones already in place are complete",
-        hint="fix the cause and build again",
-    )
-
-
-def _hopeless(failures: list[int | None]) -> bool:
-    """Whether to stop writing: the disk is full or read-only, or one cause failed three times."""
-    return failures[-1] in _DISK_WIDE or (len(failures) >= 3 and len(set(failures[-3:])) == 1)
-
-
 @contextmanager
 def build_lock(config: Config) -> Iterator[None]:
     """The build lock in the state folder; a state folder that cannot hold it is a UserError."""
@@ -365,10 +262,6 @@ def state_problem(config: Config, exc: OSError) -> Problem:
         f"the state folder cannot be used: {exc.strerror or exc}",
         hint="build.state must name a folder linkletter can write to (default .linkletter)",
     )
-
-
-def manifest_path(config: Config) -> Path:
-    return config.build.state_dir / MANIFEST_NAME
 
 
 def _shown(config: Config, path: Path) -> str:
