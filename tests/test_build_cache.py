@@ -186,3 +186,12 @@ def test_feeds_rendered_on_several_cores_are_the_serial_bytes(corpus_project, mo
     monkeypatch.setattr(feeds, "PARALLEL_FROM", 1)
     monkeypatch.setattr(feeds, "FEED_CHUNK", 3)
     assert list(feeds.build_many_feed_files(config.site, result.feeds, True, workers=2)) == serial
+
+
+def test_a_build_tells_how_parsing_and_writing_go(project):
+    heard: list[tuple[str, int, int]] = []
+    build_site(load_config(project), FIXED_NOW, progress=lambda *event: heard.append(event))
+    steps = {what for what, _, _ in heard}
+    assert steps == {"parsing", "writing"}
+    assert all(0 < done <= total for _, done, total in heard)
+    assert heard[-1][1] == heard[-1][2], "the last step ends complete"

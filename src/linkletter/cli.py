@@ -17,10 +17,6 @@ from pathlib import Path
 from . import __version__
 from .commands import end_of_day, load_project, parse_now
 from .commands.build import BuildResult, build_site, check_site
-from .commands.digest import preview_digest
-from .commands.init import init_project, parse_init_now
-from .commands.send import SendOptions, StopFlag, check_mail, send_current
-from .commands.suppressions import list_suppressions
 from .errors import NOTE, WARNING, Problem, UserError
 from .model import Config
 
@@ -198,6 +194,8 @@ def load(args: argparse.Namespace) -> tuple[Config, datetime]:
 
 
 def run_init(args) -> int:
+    from .commands.init import init_project, parse_init_now
+
     folder = (args.folder or args.project).resolve()
     now = clock_now().replace(microsecond=0)
     if args.now:
@@ -215,13 +213,18 @@ def run_init(args) -> int:
 
 def run_build(args) -> int:
     config, now = load(args)
-    result = build_site(config, now, allow_shrink=args.allow_shrink, use_cache=not args.no_cache)
+    with progress_bar() as progress:
+        result = build_site(
+            config, now, allow_shrink=args.allow_shrink, use_cache=not args.no_cache, progress=progress
+        )
     print_problems(result.problems, verbose=args.verbose)
     print(summary(result))
     return EXIT_PROBLEMS if result.failed else EXIT_OK
 
 
 def run_check(args) -> int:
+    from .commands.send import check_mail
+
     config, now = load(args)
     result = check_site(config, now, use_cache=not args.no_cache)
     result.problems += check_mail(config, read_secret(config.digest.unsubscribe_secret_env))
@@ -233,6 +236,8 @@ def run_check(args) -> int:
 
 
 def run_digest(args) -> int:
+    from .commands.digest import preview_digest  # the mail rooms load only when mail is made
+
     config, now = load(args)
     outcome = preview_digest(config, now, publish=args.publish, out=args.out)
     print_problems(outcome.problems)
@@ -241,6 +246,8 @@ def run_digest(args) -> int:
 
 
 def run_send(args) -> int:
+    from .commands.send import SendOptions, send_current
+
     config, now = load(args)
     options = SendOptions(
         dry_run=args.dry_run,
@@ -261,6 +268,8 @@ def run_send(args) -> int:
 
 
 def run_suppressions(args) -> int:
+    from .commands.suppressions import list_suppressions
+
     config, _ = load(args)
     print(list_suppressions(config, args.lift).message)
     return EXIT_OK
@@ -287,9 +296,36 @@ def run_scheduler(args) -> int:
 
 
 @contextmanager
+def progress_bar():
+    """A progress bar on stderr (tqdm) for parsing and writing, shown only when stderr is a
+    terminal and the step lasts more than a second; None (quiet) otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(what: str, done: int, total: int) -> None:
+        if what not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[what] = tqdm(total=total, desc=what, unit="file", delay=1.0, leave=False, file=sys.stderr)
+        bars[what].update(done - bars[what].n)
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+@contextmanager
 def stop_on_signals():
     """SIGTERM and Ctrl-C ask the work to stop at the next safe point (between two messages,
     never inside a ledger write); yields the function that tells whether to stop."""
+    from .commands.send import StopFlag
+
     requested = StopFlag()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 

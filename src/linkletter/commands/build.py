@@ -14,23 +14,19 @@ from ..content.cache import ParseCache, save_cache
 from ..content.load import Listing, list_bookmark_files, load_bookmarks
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
-from ..model import Bookmark, Config, Issue
+from ..model import Bookmark, Config, Issue, Progress
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
-from ..newsletter.render import render_issue
 from ..publish.feeds import FeedPlan, build_many_feed_files, feed_paths
 from ..publish.manifest import Manifest, load_manifest, remove_stale
-from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
 from ..publish.plan import plan_feeds
-from ..publish.templates import Templates
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
-from .archive import archive_files
 from .guard import content_folders, shrink_problems
 from .incremental import feeds_to_render, finish_shown, issue_ids, memo_keys, open_cache, record_feeds
 from .namespace import apply_recorded_namespace, record_namespace
 from .shortcut import (
-    file_identity,
+    content_identity,
     forget_state,
     inputs_key,
     usable_state,
@@ -71,12 +67,17 @@ def load_site(config: Config, now: datetime, finish: bool = True) -> tuple[list[
 
 
 def build_site(
-    config: Config, now: datetime, write: bool = True, allow_shrink: bool = False, use_cache: bool = True
+    config: Config,
+    now: datetime,
+    write: bool = True,
+    allow_shrink: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Read content, plan every feed, and (unless write is False) write feeds and pages into dist/.
     A writing build reads the content while it holds the build lock, so a build that waited for
     another one never writes what it read before the wait. Without `use_cache` every file is
-    parsed (the cache is written anew)."""
+    parsed (the cache is written anew). `progress` hears how parsing and writing go."""
     config, notes = apply_recorded_namespace(config)
     if not write:
         cache, more = open_cache(config, use_cache)
@@ -85,7 +86,7 @@ def build_site(
         return result
     with build_lock(config):
         listing = list_bookmark_files(config.build.content_dir, config.root)
-        files = [(shown, file_identity(path)) for path, shown in listing[0]]
+        files = [(shown, content_identity(path)) for path, shown in listing[0]]
         key = inputs_key(config, allow_shrink, files, listing[1])
         state = usable_state(config, key, now, files) if use_cache else None
         if state is not None:
@@ -93,14 +94,14 @@ def build_site(
             return BuildResult([], problems, unchanged=sorted(state.outputs), counts=state.counts)
         forget_state(config)
         cache, more = open_cache(config, use_cache)
-        result = plan_site(config, now, cache, listing=listing)
+        result = plan_site(config, now, cache, listing=listing, progress=progress)
         once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
         result.problems += once
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
         if not any(p.is_error for p in guard):
-            write_site(config, result, manifest, cache)
+            write_site(config, result, manifest, cache, progress)
             kept = [p for p in result.problems if p not in once]
             keep_state(
                 config, result, manifest, cache, now, kept, (allow_shrink, files, listing[1]), FAR_FUTURE
@@ -109,7 +110,13 @@ def build_site(
     return result
 
 
-def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: ParseCache) -> None:
+def write_site(
+    config: Config,
+    result: BuildResult,
+    manifest: Manifest,
+    cache: ParseCache,
+    progress: Progress | None = None,
+) -> None:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
     longer generated, and keep the manifest and the parse cache."""
     ids = issue_ids(ledger_path(config))
@@ -123,7 +130,9 @@ def write_site(config: Config, result: BuildResult, manifest: Manifest, cache: P
     ]
     page_files = pages(config, result, result.bookmarks)
     changed = [plan for plan in result.feeds if plan.path in fresh]
-    write_locked(config, result, manifest, names + sorted(page_files), _files(config, changed, page_files))
+    write_locked(
+        config, result, manifest, names + sorted(page_files), _files(config, changed, page_files), progress
+    )
     result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_files))
     result.problems += problems
     record_feeds(config, result, manifest, fresh)
@@ -139,9 +148,12 @@ def plan_site(
     cache: ParseCache | None = None,
     finish: bool = False,
     listing: Listing | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     content = config.build.content_dir
-    bookmarks, problems = load_bookmarks(content, config.root, config.site, now, cache, finish, listing)
+    bookmarks, problems = load_bookmarks(
+        content, config.root, config.site, now, cache, finish, listing, progress
+    )
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     result.problems += unmatched_feeds(config, bookmarks)
@@ -188,6 +200,9 @@ def _files(
 def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
     """The digest archive and the index page. A broken template is reported and its pages left
     as they are; the feeds are written all the same."""
+    from ..publish.pages import build_feed_lists
+    from .archive import archive_files
+
     files: dict[str, bytes] = {}
     try:
         files.update(archive_files(config, bookmarks))
@@ -217,6 +232,10 @@ def check_site(config: Config, now: datetime, use_cache: bool = True) -> BuildRe
 def check_templates(config: Config, result: BuildResult, now: datetime) -> list[Problem]:
     """Every template compiles and renders with real data: a sample issue of the newest
     bookmarks, the archive and the index page."""
+    from ..newsletter.render import render_issue  # premailer: only when the templates are checked
+    from ..publish.pages import render_archive
+    from ..publish.templates import Templates
+
     templates = Templates(config.build.templates_dir, config.root)
     problems = templates.check()
     sample = tuple(newest_first(select_published(result.bookmarks, now))[:6])
@@ -285,6 +304,9 @@ def unmatched_feeds(config: Config, bookmarks: list[Bookmark]) -> list[Problem]:
 
 
 def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
+    from ..publish.pages import index_feeds, render_index  # jinja2: only when pages are made
+    from ..publish.templates import Templates
+
     feeds = index_feeds(config.site, plans)
     templates = Templates(config.build.templates_dir, config.root)
     return render_index(templates, config.site, feeds, digest_links(config, with_digest))

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+
+import yaml
 
 from ..content.cache import ParseCache, cache_folder, load_cache
 from ..content.finish import finish_bookmarks, finish_key
@@ -24,11 +27,14 @@ PACKAGE = Path(__file__).resolve().parent.parent
 
 @cache
 def code_tag() -> str:
-    """The bytes of linkletter's code (its version among them) and packaged templates: a build
-    by other code never trusts what this one stored."""
-    digest = hashlib.sha256()
+    """The bytes of linkletter's code (its version among them) and packaged templates, the
+    Python version and the versions of the installed packages (the names of the `dist-info`
+    folders beside PyYAML's): a build by other code never trusts what this one stored."""
+    digest = hashlib.sha256(sys.version.encode())
     for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".css", ".xsl")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    packages = Path(yaml.__file__).resolve().parent.parent
+    digest.update("\0".join(sorted(n for n in os.listdir(packages) if n.endswith(".dist-info"))).encode())
     return digest.hexdigest()
 
 

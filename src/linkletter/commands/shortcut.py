@@ -17,6 +17,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,7 +48,10 @@ def state_path(config: Config) -> Path:
 
 
 def inputs_key(
-    config: Config, allow_shrink: bool, listing: list[tuple[str, Identity | None]], walk: list[Problem]
+    config: Config,
+    allow_shrink: bool,
+    listing: Sequence[tuple[str, tuple[int, ...] | None]],
+    walk: list[Problem],
 ) -> str:
     """A digest of everything a build reads besides the clock."""
     digest = hashlib.sha256(
@@ -75,8 +79,18 @@ def file_identity(path: Path) -> Identity | None:
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
+def content_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """A content file's identity for the short-cut: also its ctime, which a change of permissions
+    (a file that can no longer be read) moves."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
+
+
 def usable_state(
-    config: Config, key: str, now: datetime, listing: list[tuple[str, Identity | None]]
+    config: Config, key: str, now: datetime, listing: Sequence[tuple[str, tuple[int, ...] | None]]
 ) -> BuildState | None:
     """The last build's state if this build would do exactly what it did."""
     try:

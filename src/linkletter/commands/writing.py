@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..content.cache import ParseCache
 from ..errors import WARNING, Problem, UserError, shown_path
-from ..model import Config
+from ..model import Config, Progress
 from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, save_manifest
 from ..publish.output import UNCHANGED, Batch, output_error, remove_stale_temporaries, write_if_changed
 from .shortcut import inputs_key, new_state, next_change, save_state
@@ -32,6 +32,7 @@ def write_locked(
     manifest: Manifest,
     names: list[str],
     files: Iterator[tuple[str, bytes]],
+    progress: Progress | None = None,
 ) -> None:
     """Write every changed file. One file that cannot be written (a name the file system refuses,
     a folder in the way) does not stop the others; a full disk or a read-only file system, or
@@ -41,7 +42,7 @@ def write_locked(
     remove_stale_temporaries(root)
     batch = Batch()
     try:
-        _write_all(config, result, manifest, names, files, batch)
+        _write_all(config, result, manifest, names, files, batch, progress)
     finally:
         for target, exc in batch.commit():
             relpath = target.relative_to(root).as_posix()
@@ -57,11 +58,14 @@ def _write_all(
     names: list[str],
     files: Iterator[tuple[str, bytes]],
     batch: Batch,
+    progress: Progress | None,
 ) -> None:
     root = config.build.output_dir
     failures: list[int | None] = []
     created: list[str] = []
     for index, (relpath, data) in enumerate(files):
+        if progress:
+            progress("writing", index + 1, len(names))
         try:
             status = write_if_changed(root, relpath, data, created, batch)
         except UserError as exc:

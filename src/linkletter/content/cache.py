@@ -28,8 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NOTE, WARNING, Problem
+from typing import TYPE_CHECKING
+
 from .bookmark import Parsed
-from .finish import Finished
+
+if TYPE_CHECKING:
+    from .finish import Finished
 
 FORMAT = 1
 SHARDS = 32

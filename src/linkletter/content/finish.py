@@ -17,7 +17,6 @@ from dataclasses import replace
 from ..errors import WARNING, Problem
 from ..model import Bookmark, Unrendered
 from ..values.text import plain_text, shorten
-from .markup import first_paragraph, render_markdown
 
 MAX_BODY = 64 * 1024
 PARALLEL_FROM = 1_000  # bodies to render; fewer are rendered in this process
@@ -79,6 +78,8 @@ def finish_key(bookmark: Bookmark) -> str:
 
 
 def render_body(body: Unrendered, link: str, description: str) -> Finished:
+    from .markup import first_paragraph, render_markdown  # markdown-it: only when a body is rendered
+
     problems: list[Problem] = []
     body_html, too_costly = render_markdown(body.markdown, link)
     if too_costly:

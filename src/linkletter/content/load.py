@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
-from ..model import Bookmark, Category, Site
+from ..model import Bookmark, Category, Progress, Site
 from ..values.text import category_key
 from . import categories as cats
 from .bookmark import apply_now
@@ -40,6 +40,7 @@ def load_bookmarks(
     cache: ParseCache | None = None,
     finish: bool = True,
     listing: Listing | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[Bookmark], list[Problem]]:
     """All bookmarks under content_dir, merged and with categories resolved, plus problems.
     Unchanged files come from `cache` (none: every file is parsed). With `finish` False, bodies
@@ -49,7 +50,7 @@ def load_bookmarks(
     problems = list(problems)
     cache = cache if cache is not None else ParseCache(None, "")
     parsed: list[tuple[Bookmark, tuple[str, ...]]] = []
-    for result in parse_files(paths, site, cache):
+    for result in parse_files(paths, site, cache, progress=progress):
         bookmark, more = apply_now(result, now)
         problems += more
         if bookmark is not None:

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..errors import Problem, ValueProblem
-from ..model import Site
+from ..model import Progress, Site
 from ..values.files import decode_text, read_bounded
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
@@ -23,9 +23,13 @@ Job = tuple[str, str, bytes | None]  # path, shown path, the digest the cache kn
 
 
 def parse_files(
-    paths: list[tuple[Path, str]], site: Site, cache: ParseCache, workers: int | None = None
+    paths: list[tuple[Path, str]],
+    site: Site,
+    cache: ParseCache,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> list[Parsed]:
-    """`Parsed` for each (path, shown path), in order."""
+    """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed."""
     results: list[Parsed | None] = []
     identities: list[Identity | None] = []
     jobs: list[tuple[int, Job]] = []
@@ -36,7 +40,7 @@ def parse_files(
         results.append(known)
         if known is None:
             jobs.append((index, (str(path), shown, cache.digest(shown))))
-    for (index, _), (digest, parsed) in zip(jobs, _run(jobs, site, workers), strict=True):
+    for (index, _), (digest, parsed) in zip(jobs, _run(jobs, site, workers, progress), strict=True):
         identity = identities[index]
         if digest is not None and identity is not None:
             cache.store(paths[index][1], identity, digest, parsed)
@@ -52,14 +56,26 @@ def _identity(path: Path) -> Identity | None:
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
-def _run(jobs: list[tuple[int, Job]], site: Site, workers: int | None) -> list[tuple[bytes | None, Parsed | None]]:
+def _run(
+    jobs: list[tuple[int, Job]], site: Site, workers: int | None, progress: Progress | None
+) -> list[tuple[bytes | None, Parsed | None]]:
     work = [job for _, job in jobs]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if len(work) < PARALLEL_FROM or workers < 2:
-        return parse_chunk(work, site)
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+    results: list[tuple[bytes | None, Parsed | None]] = []
+    if len(work) < PARALLEL_FROM or workers < 2:
+        done = (parse_chunk(chunk, site) for chunk in chunks)
+        return _collect(done, results, len(work), progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [result for chunk in pool.map(parse_chunk, chunks, [site] * len(chunks)) for result in chunk]
+        return _collect(pool.map(parse_chunk, chunks, [site] * len(chunks)), results, len(work), progress)
+
+
+def _collect(chunks, results: list, total: int, progress: Progress | None) -> list:
+    for chunk in chunks:
+        results += chunk
+        if progress:
+            progress("parsing", len(results), total)
+    return results
 
 
 def parse_chunk(jobs: list[Job], site: Site) -> list[tuple[bytes | None, Parsed | None]]:

@@ -29,12 +29,14 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
-
-from feedgen.feed import FeedGenerator
 
 from ..model import Bookmark, Site
 from .jsonfeed import build_json_feed
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 GENERATOR = "linkletter"
 XSL_NAME = "feed.xsl"
@@ -135,6 +137,10 @@ def build_atom(site: Site, plan: FeedPlan, self_url: str) -> bytes:
 
 
 def _base_feed(site: Site, plan: FeedPlan, self_url: str, media_type: str) -> FeedGenerator:
+    from feedgen.feed import (
+        FeedGenerator,  # imported when a feed is made: a rebuild that makes none starts faster
+    )
+
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
     fg.id(plan.id)
