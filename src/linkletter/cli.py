@@ -18,11 +18,7 @@ from pathlib import Path
 from . import __version__
 from .commands import end_of_day, load_project, parse_now
 from .commands.build import BuildResult, build_site, check_site
-from .commands.digest import preview_digest
 from .commands.importing import IMPORT_FORMATS, import_export, shown
-from .commands.init import init_project, parse_init_now
-from .commands.send import SendOptions, StopFlag, check_mail, send_current
-from .commands.suppressions import list_suppressions
 from .errors import NOTE, WARNING, Problem, UserError
 from .model import Config
 
@@ -109,6 +105,12 @@ def _common_options(default=None) -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--debug", action="store_true", default=False if default is None else default, help="show tracebacks"
+    )
+    common.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=False if default is None else default,
+        help="parse every bookmark file and build everything again, ignoring (and rewriting) the parse cache",
     )
     common.add_argument(
         "--verbose",
@@ -216,6 +218,8 @@ def load(args: argparse.Namespace) -> tuple[Config, datetime]:
 
 
 def run_init(args) -> int:
+    from .commands.init import init_project, parse_init_now
+
     folder = (args.folder or args.project).resolve()
     now = clock_now().replace(microsecond=0)
     if args.now:
@@ -233,15 +237,20 @@ def run_init(args) -> int:
 
 def run_build(args) -> int:
     config, now = load(args)
-    result = build_site(config, now, allow_shrink=args.allow_shrink)
+    with progress_bar() as progress:
+        result = build_site(
+            config, now, allow_shrink=args.allow_shrink, use_cache=not args.no_cache, progress=progress
+        )
     print_problems(result.problems, verbose=args.verbose)
     print(summary(result))
     return EXIT_PROBLEMS if result.failed else EXIT_OK
 
 
 def run_check(args) -> int:
+    from .commands.send import check_mail
+
     config, now = load(args)
-    result = check_site(config, now)
+    result = check_site(config, now, use_cache=not args.no_cache)
     result.problems += check_mail(config, read_secret(config.digest.unsubscribe_secret_env))
     print_problems(result.problems, notes=True, verbose=args.verbose)
     print(
@@ -251,6 +260,8 @@ def run_check(args) -> int:
 
 
 def run_digest(args) -> int:
+    from .commands.digest import preview_digest  # the mail rooms load only when mail is made
+
     config, now = load(args)
     outcome = preview_digest(config, now, publish=args.publish, out=args.out)
     print_problems(outcome.problems)
@@ -259,6 +270,8 @@ def run_digest(args) -> int:
 
 
 def run_send(args) -> int:
+    from .commands.send import SendOptions, send_current
+
     config, now = load(args)
     options = SendOptions(
         dry_run=args.dry_run,
@@ -279,6 +292,8 @@ def run_send(args) -> int:
 
 
 def run_suppressions(args) -> int:
+    from .commands.suppressions import list_suppressions
+
     config, _ = load(args)
     print(list_suppressions(config, args.lift).message)
     return EXIT_OK
@@ -305,9 +320,36 @@ def run_scheduler(args) -> int:
 
 
 @contextmanager
+def progress_bar():
+    """A progress bar on stderr (tqdm) for parsing and writing, shown only when stderr is a
+    terminal and the step lasts more than a second; None (quiet) otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(what: str, done: int, total: int) -> None:
+        if what not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[what] = tqdm(total=total, desc=what, unit="file", delay=1.0, leave=False, file=sys.stderr)
+        bars[what].update(done - bars[what].n)
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+@contextmanager
 def stop_on_signals():
     """SIGTERM and Ctrl-C ask the work to stop at the next safe point (between two messages,
     never inside a ledger write); yields the function that tells whether to stop."""
+    from .commands.send import StopFlag
+
     requested = StopFlag()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
@@ -374,7 +416,7 @@ def clock_now() -> datetime:
 def summary(result: BuildResult) -> str:
     removed = f", {len(result.removed)} removed" if result.removed else ""
     return (
-        f"{len(result.bookmarks)} bookmarks, {len(result.feeds)} feeds: "
+        f"{result.bookmark_count} bookmarks, {result.feed_count} feeds: "
         f"{len(result.written)} file(s) written, {len(result.unchanged)} unchanged{removed}; "
         f"{counts(result.problems)}"
     )

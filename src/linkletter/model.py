@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+# Told how far long work has come: (what, done, of how many). The CLI draws a progress bar.
+Progress = Callable[[str, int, int], None]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -19,6 +23,18 @@ class Category:
     slug: str
     name: str
     key: str = ""  # see categories.category_key
+
+
+@dataclass(frozen=True)
+class Unrendered:
+    """A body still in Markdown. Rendering and sanitising cost more than everything else a
+    bookmark needs, and only the bookmarks shown in a feed or an issue need it, so
+    `content.finish` renders it (and the description it implies) when the bookmark is shown."""
+
+    markdown: str
+    source: str  # the file the body came from (for its problems)
+    described: bool  # the file gave a description (else the body's first paragraph is one)
+    line: int | None = None  # the line of a front-matter key `body`, where its problems point
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,9 @@ class Bookmark:
     brand: str | None
     source: str  # path relative to the project, POSIX style
     also_in: tuple[str, ...] = ()  # other files that saved the same link
+    # Set until the body is rendered: body_html is "" and description_in_body False until then,
+    # and description "" when the body's first paragraph is to be it (see content.finish).
+    unrendered: Unrendered | None = None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,29 @@ def select_for_feed(bookmarks: Iterable[Bookmark], spec: FeedSpec, now: datetime
     return newest_first(chosen)[: spec.limit]
 
 
+def index_by_category(bookmarks: Iterable[Bookmark]) -> dict[str, list[Bookmark]]:
+    """Category key -> its bookmarks (in the given order), so a feed of a few categories looks
+    at their bookmarks only, not at every bookmark."""
+    index: dict[str, list[Bookmark]] = {}
+    for bookmark in bookmarks:
+        for key in {c.key for c in bookmark.categories}:
+            index.setdefault(key, []).append(bookmark)
+    return index
+
+
+def candidates_for_feed(
+    bookmarks: list[Bookmark], index: dict[str, list[Bookmark]], spec: FeedSpec
+) -> list[Bookmark]:
+    """The bookmarks `select_for_feed` can choose from for `spec`: every one, or those of its
+    categories (each once)."""
+    if spec.categories is None:
+        return bookmarks
+    if len(spec.categories) == 1:
+        return index.get(spec.categories[0], [])
+    seen = {id(b): b for key in spec.categories for b in index.get(key, [])}
+    return list(seen.values())
+
+
 def _matches(bookmark: Bookmark, wanted: set[str] | None, excluded: set[str]) -> bool:
     keys = {c.key for c in bookmark.categories}
     if keys & excluded:

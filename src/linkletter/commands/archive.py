@@ -10,7 +10,6 @@ from pathlib import Path
 from ..model import Bookmark, Config, Digest, Issue
 from ..newsletter.issues import IssueSummary, issue_from_record, links_for, summarize_issues
 from ..newsletter.ledger import IssueRecord, Ledger
-from ..newsletter.render import render_web_page
 from ..publish.feeds import FeedPlan, IssueEntry, build_issue_feed
 from ..publish.output import write_atomic
 from ..publish.pages import render_archive
@@ -57,6 +56,8 @@ def issue_page(config: Config, templates: Templates, record: IssueRecord, bookma
         return stored.read_bytes()
     except FileNotFoundError:
         pass
+    from ..newsletter.render import render_web_page  # premailer: only for a page not stored yet
+
     issue: Issue = issue_from_record(record, {b.id: b for b in bookmarks})
     page = render_web_page(
         templates, config.site, config.digest, issue, links_for(config, issue.slug)

@@ -4,34 +4,36 @@ where publishing an issue stored them."""
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..content.load import load_bookmarks
+from ..content.cache import ParseCache, save_cache
+from ..content.load import Listing, list_bookmark_files, load_bookmarks
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
-from ..model import Bookmark, Config, Issue
+from ..model import Bookmark, Config, Issue, Progress
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
-from ..newsletter.render import render_issue
-from ..publish.feeds import FeedPlan, build_feed_files, feed_paths
-from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, load_manifest, remove_stale, save_manifest
-from ..publish.output import UNCHANGED, remove_stale_temporaries, write_if_changed
-from ..publish.pages import build_feed_lists, index_feeds, render_archive, render_index
+from ..publish.feeds import FeedPlan, build_many_feed_files, feed_paths
+from ..publish.manifest import Manifest, load_manifest, remove_stale
 from ..publish.plan import plan_feeds
-from ..publish.templates import Templates
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
-from .archive import archive_files
 from .guard import content_folders, shrink_problems
+from .incremental import feeds_to_render, finish_shown, issue_ids, memo_keys, open_cache, record_feeds
 from .namespace import apply_recorded_namespace, record_namespace
+from .shortcut import (
+    content_identity,
+    forget_state,
+    inputs_key,
+    usable_state,
+)
+from .writing import keep_manifest, keep_state, manifest_path, write_locked
 
 FAR_FUTURE = timedelta(days=31)
-_DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 @dataclass
@@ -42,48 +44,116 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    counts: tuple[int, int] | None = None  # (bookmarks, feeds) of a build that was not redone
+
+    @property
+    def bookmark_count(self) -> int:
+        return self.counts[0] if self.counts else len(self.bookmarks)
+
+    @property
+    def feed_count(self) -> int:
+        return self.counts[1] if self.counts else len(self.feeds)
 
     @property
     def failed(self) -> bool:
         return any(p.is_error for p in self.problems)
 
 
-def load_site(config: Config, now: datetime) -> tuple[list[Bookmark], list[Problem]]:
-    return load_bookmarks(config.build.content_dir, config.root, config.site, now)
+def load_site(config: Config, now: datetime, finish: bool = True) -> tuple[list[Bookmark], list[Problem]]:
+    """Every bookmark (bodies rendered unless `finish` is False), reading unchanged files from
+    the parse cache without updating it."""
+    cache, _ = open_cache(config, True)
+    return load_bookmarks(config.build.content_dir, config.root, config.site, now, cache, finish)
 
 
-def build_site(config: Config, now: datetime, write: bool = True, allow_shrink: bool = False) -> BuildResult:
+def build_site(
+    config: Config,
+    now: datetime,
+    write: bool = True,
+    allow_shrink: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
     """Read content, plan every feed, and (unless write is False) write feeds and pages into dist/.
     A writing build reads the content while it holds the build lock, so a build that waited for
-    another one never writes what it read before the wait."""
+    another one never writes what it read before the wait. Without `use_cache` every file is
+    parsed (the cache is written anew). `progress` hears how parsing and writing go."""
     config, notes = apply_recorded_namespace(config)
     if not write:
-        result = plan_site(config, now)
-        result.problems += notes
+        cache, more = open_cache(config, use_cache)
+        result = plan_site(config, now, cache, finish=True)
+        result.problems += notes + more
         return result
     with build_lock(config):
-        result = plan_site(config, now)
-        result.problems += notes + record_namespace(config)
+        listing = list_bookmark_files(config.build.content_dir, config.root)
+        files = [(shown, content_identity(path)) for path, shown in listing[0]]
+        key = inputs_key(config, allow_shrink, files, listing[1])
+        state = usable_state(config, key, now, files) if use_cache else None
+        if state is not None:
+            problems = state.problems + notes
+            return BuildResult([], problems, unchanged=sorted(state.outputs), counts=state.counts)
+        forget_state(config)
+        cache, more = open_cache(config, use_cache)
+        result = plan_site(config, now, cache, listing=listing, progress=progress)
+        once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
+        result.problems += once
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
-        if any(p.is_error for p in guard):
-            return result
-        names = [p for plan in result.feeds for p in feed_paths(plan).values()]
-        page_files = pages(config, result, result.bookmarks)
-        write_locked(config, result, manifest, names + sorted(page_files), _files(config, result, page_files))
-        result.removed, problems = remove_stale(
-            config.build.output_dir, manifest, set(names) | set(page_files)
-        )
-        result.problems += problems
-        manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
-        manifest.content = content_folders(config, result.bookmarks)
-        result.problems += keep_manifest(config, manifest)
+        if not any(p.is_error for p in guard):
+            write_site(config, result, manifest, cache, progress)
+            kept = [p for p in result.problems if p not in once]
+            keep_state(
+                config, result, manifest, cache, now, kept, (allow_shrink, files, listing[1]), FAR_FUTURE
+            )
+        result.problems += more
     return result
 
 
-def plan_site(config: Config, now: datetime) -> BuildResult:
-    bookmarks, problems = load_site(config, now)
+def write_site(
+    config: Config,
+    result: BuildResult,
+    manifest: Manifest,
+    cache: ParseCache,
+    progress: Progress | None = None,
+) -> None:
+    """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
+    longer generated, and keep the manifest and the parse cache."""
+    ids = issue_ids(ledger_path(config))
+    fresh = feeds_to_render(config, result.feeds, manifest)
+    plans = result.feeds
+    result.bookmarks, result.feeds, finished = finish_shown(result.bookmarks, plans, ids, cache.memo)
+    result.problems += finished
+    names = [p for plan in result.feeds for p in feed_paths(plan).values()]
+    result.unchanged += [
+        p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
+    ]
+    page_files = pages(config, result, result.bookmarks)
+    changed = [plan for plan in result.feeds if plan.path in fresh]
+    write_locked(
+        config, result, manifest, names + sorted(page_files), _files(config, changed, page_files), progress
+    )
+    result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_files))
+    result.problems += problems
+    record_feeds(config, result, manifest, fresh)
+    manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
+    manifest.content = content_folders(config, result.bookmarks)
+    result.problems += keep_manifest(config, manifest)
+    result.problems += save_cache(cache, memo_keys(plans, result.bookmarks, ids))
+
+
+def plan_site(
+    config: Config,
+    now: datetime,
+    cache: ParseCache | None = None,
+    finish: bool = False,
+    listing: Listing | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    content = config.build.content_dir
+    bookmarks, problems = load_bookmarks(
+        content, config.root, config.site, now, cache, finish, listing, progress
+    )
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
     result.problems += unmatched_feeds(config, bookmarks)
@@ -117,17 +187,22 @@ def held_back(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[
     return problems
 
 
-def _files(config: Config, result: BuildResult, page_files: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
+def _files(
+    config: Config, plans: list[FeedPlan], page_files: dict[str, bytes]
+) -> Iterator[tuple[str, bytes]]:
     """Each feed's bytes made just before they are written, one feed at a time, so memory holds
     one feed, not all of them; then the pages."""
-    for plan in result.feeds:
-        yield from build_feed_files(config.site, plan, config.build.xsl).items()
+    for files in build_many_feed_files(config.site, plans, config.build.xsl):
+        yield from files.items()
     yield from sorted(page_files.items())
 
 
 def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
     """The digest archive and the index page. A broken template is reported and its pages left
     as they are; the feeds are written all the same."""
+    from ..publish.pages import build_feed_lists
+    from .archive import archive_files
+
     files: dict[str, bytes] = {}
     try:
         files.update(archive_files(config, bookmarks))
@@ -142,9 +217,11 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
     return files
 
 
-def check_site(config: Config, now: datetime) -> BuildResult:
-    """Everything `build` would do, without writing; plus the templates and the recipients file."""
-    result = build_site(config, now, write=False)
+def check_site(config: Config, now: datetime, use_cache: bool = True) -> BuildResult:
+    """Everything `build` would do, without writing, and every body rendered (a build renders
+    only the bodies it shows, so only check reports a problem in a body no feed shows); plus the
+    templates and the recipients file."""
+    result = build_site(config, now, write=False, use_cache=use_cache)
     result.problems += placeholder_problems(config) + check_templates(config, result, now)
     recipients = config.digest.recipients
     if recipients is not None:
@@ -155,6 +232,10 @@ def check_site(config: Config, now: datetime) -> BuildResult:
 def check_templates(config: Config, result: BuildResult, now: datetime) -> list[Problem]:
     """Every template compiles and renders with real data: a sample issue of the newest
     bookmarks, the archive and the index page."""
+    from ..newsletter.render import render_issue  # premailer: only when the templates are checked
+    from ..publish.pages import render_archive
+    from ..publish.templates import Templates
+
     templates = Templates(config.build.templates_dir, config.root)
     problems = templates.check()
     sample = tuple(newest_first(select_published(result.bookmarks, now))[:6])
@@ -180,66 +261,6 @@ def write_files(config: Config, result: BuildResult, files: dict[str, bytes]) ->
         result.problems += keep_manifest(config, manifest)
 
 
-def write_locked(
-    config: Config,
-    result: BuildResult,
-    manifest: Manifest,
-    names: list[str],
-    files: Iterator[tuple[str, bytes]],
-) -> None:
-    """Write every changed file. One file that cannot be written (a name the file system refuses,
-    a folder in the way) does not stop the others; a full disk or a read-only file system, or
-    the same failure three times in a row, stops the rest. Files already replaced stay complete."""
-    root = config.build.output_dir
-    remove_stale_temporaries(root)
-    failures: list[int | None] = []
-    created: list[str] = []
-    for index, (relpath, data) in enumerate(files):
-        try:
-            status = write_if_changed(root, relpath, data, created)
-        except UserError as exc:
-            result.problems += exc.problems
-            failures.append(getattr(exc, "errno", None))
-            if _hopeless(failures):
-                if len(names) > index + 1:
-                    result.problems.append(_not_written(config, len(names) - index - 1))
-                return
-            continue
-        failures.clear()
-        manifest.files[relpath] = digest_of(data)
-        manifest.folders.update(created)
-        (result.unchanged if status == UNCHANGED else result.written).append(relpath)
-
-
-def keep_manifest(config: Config, manifest: Manifest) -> list[Problem]:
-    try:
-        save_manifest(manifest_path(config), manifest)
-    except OSError as exc:
-        return [
-            Problem(
-                _shown(config, manifest_path(config)),
-                f"cannot be written: {exc.strerror or exc}",
-                hint="files this build wrote will not be removed when they are no longer generated; "
-                "free space in the state folder",
-                severity=WARNING,
-            )
-        ]
-    return []
-
-
-def _not_written(config: Config, count: int) -> Problem:
-    return Problem(
-        config.build.output_dir.name,
-        f"{count} file(s) were not written; the ones already in place are complete",
-        hint="fix the cause and build again",
-    )
-
-
-def _hopeless(failures: list[int | None]) -> bool:
-    """Whether to stop writing: the disk is full or read-only, or one cause failed three times."""
-    return failures[-1] in _DISK_WIDE or (len(failures) >= 3 and len(set(failures[-3:])) == 1)
-
-
 @contextmanager
 def build_lock(config: Config) -> Iterator[None]:
     """The build lock in the state folder; a state folder that cannot hold it is a UserError."""
@@ -260,10 +281,6 @@ def state_problem(config: Config, exc: OSError) -> Problem:
         f"the state folder cannot be used: {exc.strerror or exc}",
         hint="build.state must name a folder linkletter can write to (default .linkletter)",
     )
-
-
-def manifest_path(config: Config) -> Path:
-    return config.build.state_dir / MANIFEST_NAME
 
 
 def _shown(config: Config, path: Path) -> str:
@@ -287,6 +304,9 @@ def unmatched_feeds(config: Config, bookmarks: list[Bookmark]) -> list[Problem]:
 
 
 def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
+    from ..publish.pages import index_feeds, render_index  # jinja2: only when pages are made
+    from ..publish.templates import Templates
+
     feeds = index_feeds(config.site, plans)
     templates = Templates(config.build.templates_dir, config.root)
     return render_index(templates, config.site, feeds, digest_links(config, with_digest))

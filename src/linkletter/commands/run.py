@@ -65,7 +65,7 @@ class Runner:
         for problem in result.problems:
             if problem.severity != NOTE:
                 log.warning("%s", problem)
-        log.info("rebuilt %d feeds: %d file(s) written", len(result.feeds), len(result.written))
+        log.info("rebuilt %d feeds: %d file(s) written", result.feed_count, len(result.written))
 
     def send_if_due(self) -> None:
         now = self.clock_now()

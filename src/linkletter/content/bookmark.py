@@ -1,29 +1,28 @@
 """One bookmark file's text becomes a `Bookmark` (categories still raw names, resolved later by
-`load.merge_duplicates`), with a problem per bad field. Pure: the clock is a parameter."""
+`load.merge_duplicates`; the body still Markdown, rendered by `finish` when shown), with a problem
+per bad field. Pure, and independent of the clock: what depends on it is applied by `apply_now`."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import NOTE, Problem, ValueProblem, kind_of
-from ..model import Bookmark, Site
+from ..model import Bookmark, Site, Unrendered
 from ..values import convert as c
 from ..values.links import has_spaces, image_expiry, link_key, parse_web_url
 from ..values.mapping import parse_front_matter
 from ..values.text import UNWANTED_CHARACTERS, plain_text, shorten
 from .frontmatter import front_matter_kind, split_document
-from .markup import first_paragraph, render_markdown
 
 MAX_CATEGORIES = 50
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2_000
-MAX_BODY = 64 * 1024
 # Titles that scrapers save when a page failed to load: an HTTP status line, a bot wall, an
 # exporter's placeholder. They are treated as missing.
 _STATUS_LINES = "|".join(re.escape(f"{s.value} {s.phrase}") for s in HTTPStatus)
@@ -34,26 +33,43 @@ _PLACEHOLDER_TITLE = re.compile(
 )
 
 
-def parse_bookmark(
-    text: str, source: str, site: Site, now: datetime
-) -> tuple[Bookmark | None, tuple[str, ...], list[Problem]]:
-    """(the bookmark or None, its raw category names, problems). None for a draft or a file with
-    an error; the problems then say which."""
+class Parsed(NamedTuple):
+    """One file's result, the same whatever the clock says (so it can be cached): the bookmark
+    (None for a draft or a file with an error), its raw category names, problems, and, for a
+    signed image URL, when it expires with the warning to give from then on (see `apply_now`)."""
+
+    bookmark: Bookmark | None
+    names: tuple[str, ...]
+    problems: list[Problem]
+    expiry: tuple[datetime, Problem] | None = None
+
+
+def parse_bookmark(text: str, source: str, site: Site) -> Parsed:
+    """The file's bookmark with its body still in Markdown (`content.finish` renders it), or
+    None and the problems that say why."""
     try:
         front, front_line, body, _ = split_document(text)
         data, lines = parse_front_matter(front, front_line, front_matter_kind(text))
     except ValueProblem as exc:
-        return None, (), [exc.at(source)]
+        return Parsed(None, (), [exc.at(source)])
     reader = c.Reader(source, lines)
     if reader.value("draft", c.boolean, data.get("draft")):
-        return None, (), reader.problems
-    bookmark, names = _read_fields(reader, data, body, site, now)
-    return (None if reader.failed else bookmark), names, reader.problems
+        return Parsed(None, (), reader.problems)
+    bookmark, names, expiry = _read_fields(reader, data, body, site)
+    return Parsed(None if reader.failed else bookmark, names, reader.problems, expiry)
+
+
+def apply_now(parsed: Parsed, now: datetime) -> tuple[Bookmark | None, list[Problem]]:
+    """The bookmark as it is at `now`: a signed image that expired by then is left out (a warning)."""
+    bookmark, problems = parsed.bookmark, parsed.problems
+    if bookmark is None or parsed.expiry is None or parsed.expiry[0] > now:
+        return bookmark, problems
+    return replace(bookmark, image=None), [*problems, parsed.expiry[1]]
 
 
 def _read_fields(
-    reader: c.Reader, data: dict[str, Any], body: str, site: Site, now: datetime
-) -> tuple[Bookmark | None, tuple[str, ...]]:
+    reader: c.Reader, data: dict[str, Any], body: str, site: Site
+) -> tuple[Bookmark | None, tuple[str, ...], tuple[datetime, Problem] | None]:
     for key in _fields_with_control_characters(data):
         reader.warn(key, "control characters removed", "they cannot appear in a feed")
     link = reader.value("link", parse_web_url, data.get("link"), True)
@@ -65,42 +81,25 @@ def _read_fields(
     description = reader.value("description", text_field, data, "description")
     brand = reader.value("linkBrand", text_field, data, "linkBrand")
     if reader.failed or link is None or date is None:
-        return None, ()
-    body_html, too_costly = render_markdown(body, link)
-    if too_costly:
-        reader.warn(
-            "body", f"{too_costly}; its start is shown as plain text", "simplify the HTML in the body"
-        )
-    body_html = cap_body(body_html, reader)
-    description = shorten(description, MAX_DESCRIPTION) if description else first_paragraph(body)
+        return None, (), None
+    image_url, expiry = image(data.get("featuredImage"), reader)
     bookmark = Bookmark(
         id=site.make_id(link_key(link)),
         link=link,
         title=shorten(title, MAX_TITLE) if title and is_real_title(title) else fallback_title(link),
         date=date,
         categories=(),
-        description=description,
-        description_in_body=_starts_with(plain_text(body_html), description),
-        body_html=body_html,
-        image=image(data.get("featuredImage"), now, reader),
+        description=shorten(description, MAX_DESCRIPTION) if description else "",
+        description_in_body=False,
+        body_html="",
+        image=image_url,
         brand=brand or (urlsplit(link).hostname or "").removeprefix("www."),
         source=reader.path,
+        unrendered=Unrendered(body, reader.path, bool(description), reader.lines.get("body"))
+        if body.strip()
+        else None,
     )
-    return bookmark, names
-
-
-def cap_body(body_html: str, reader: c.Reader) -> str:
-    """A feed item carries at most MAX_BODY characters of body (a feed copies it into every
-    category feed); a longer body becomes its start as plain text."""
-    if len(body_html) <= MAX_BODY:
-        return body_html
-    reader.warn(
-        "body",
-        f"is {len(body_html) // 1024} KB as HTML; a feed item carries at most {MAX_BODY // 1024} KB, "
-        "so its start is shown as plain text",
-        "keep long notes elsewhere and link to them",
-    )
-    return f"<p>{html.escape(shorten(plain_text(body_html), 2_000))}</p>"
+    return bookmark, names, expiry
 
 
 def _fields_with_control_characters(data: dict[str, Any]) -> list[str]:
@@ -155,29 +154,26 @@ def category_names(data: dict[str, Any], reader: c.Reader) -> tuple[str, ...]:
     return tuple(names)
 
 
-def image(value: Any, now: datetime, reader: c.Reader) -> str | None:
-    """An http(s) image that still works at `now`; otherwise None and a warning."""
+def image(value: Any, reader: c.Reader) -> tuple[str | None, tuple[datetime, Problem] | None]:
+    """An http(s) image (otherwise None and a warning), and, for a signed URL, when it expires
+    with the warning to give from then on."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+        return None, None
     try:
         url = parse_web_url(value, True)
     except ValueProblem as exc:
         reader.warn("featuredImage", f"{exc.message}; the image is left out", exc.hint)
-        return None
+        return None, None
     expiry = image_expiry(url)
-    if expiry is not None and expiry <= now:
-        reader.warn(
-            "featuredImage",
-            f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out",
-            "export the bookmark again for a fresh image URL",
-        )
-        return None
-    return url
-
-
-def _starts_with(text: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("….").strip()
-    return bool(prefix) and text.startswith(prefix)
+    if expiry is None:
+        return url, None
+    expired = c.Reader(reader.path, reader.lines)
+    expired.warn(
+        "featuredImage",
+        f"the signed image URL expired on {expiry:%Y-%m-%d}; the image is left out",
+        "export the bookmark again for a fresh image URL",
+    )
+    return url, (expiry, expired.problems[0])
 
 
 def is_real_title(title: str) -> bool:

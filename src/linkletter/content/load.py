@@ -22,37 +22,61 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import NOTE, WARNING, Problem, UserError, ValueProblem, shown_path
-from ..model import Bookmark, Category, Site
-from ..values.files import decode_text, read_bounded
-from ..values.text import category_key, clean_text
+from ..errors import NOTE, WARNING, Problem, UserError, shown_path
+from ..model import Bookmark, Category, Progress, Site
+from ..values.text import category_key
 from . import categories as cats
-from .bookmark import parse_bookmark
-
-MAX_FILE_BYTES = 1024 * 1024
+from .bookmark import apply_now
+from .cache import ParseCache
+from .finish import finish_all, finish_bookmarks
+from .parse import parse_files, parse_one
 
 
 def load_bookmarks(
-    content_dir: Path, root: Path, site: Site, now: datetime
+    content_dir: Path,
+    root: Path,
+    site: Site,
+    now: datetime,
+    cache: ParseCache | None = None,
+    finish: bool = True,
+    listing: Listing | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[Bookmark], list[Problem]]:
-    """All bookmarks under content_dir, merged and with categories resolved, plus problems."""
-    require_folder(content_dir, root)
-    problems: list[Problem] = []
+    """All bookmarks under content_dir, merged and with categories resolved, plus problems.
+    Unchanged files come from `cache` (none: every file is parsed). With `finish` False, bodies
+    stay Markdown (`finish.finish_bookmarks` renders the ones shown). `listing`: what
+    `list_bookmark_files` returned, if the caller has it already."""
+    paths, problems = listing if listing is not None else list_bookmark_files(content_dir, root)
+    problems = list(problems)
+    cache = cache if cache is not None else ParseCache(None, "")
     parsed: list[tuple[Bookmark, tuple[str, ...]]] = []
-    files = 0
+    for result in parse_files(paths, site, cache, progress=progress):
+        bookmark, more = apply_now(result, now)
+        problems += more
+        if bookmark is not None:
+            parsed.append((bookmark, result.names))
+    if not paths and not problems:
+        problems.append(no_bookmark_files(content_dir, root))
+    bookmarks, notes = merge_duplicates(parsed)
+    if finish:
+        bookmarks, rendered = finish_all(bookmarks, cache.memo if cache.folder else None)
+        notes += rendered
+    return bookmarks, problems + notes
+
+
+Listing = tuple[list[tuple[Path, str]], list[Problem]]
+
+
+def list_bookmark_files(content_dir: Path, root: Path) -> Listing:
+    """([(path, shown path)], problems of the walk) for every bookmark file."""
+    require_folder(content_dir, root)
+    paths, problems = [], []
     for path, problem in iter_bookmark_files(content_dir, root):
         if problem:
             problems.append(problem)
-            continue
-        files += 1
-        bookmark, names, more = load_bookmark(path, shown_path(path, root), site, now)
-        problems += more
-        if bookmark is not None:
-            parsed.append((bookmark, names))
-    if not files and not problems:
-        problems.append(no_bookmark_files(content_dir, root))
-    bookmarks, notes = merge_duplicates(parsed)
-    return bookmarks, problems + notes
+        else:
+            paths.append((path, shown_path(path, root)))
+    return paths, problems
 
 
 def require_folder(content_dir: Path, root: Path) -> None:
@@ -138,31 +162,14 @@ def _linked_folder(path: Path, root: Path) -> Problem:
 def load_bookmark(
     path: Path, source: str, site: Site, now: datetime
 ) -> tuple[Bookmark | None, tuple[str, ...], list[Problem]]:
-    """(bookmark or None, raw category names, problems) for one file."""
-    try:
-        text, removed = read_text(path)
-    except ValueProblem as exc:
-        return None, (), [exc.at(source)]
-    bookmark, names, problems = parse_bookmark(text, source, site, now)
-    if removed:
-        problems.append(
-            Problem(
-                source,
-                f"{removed} control character(s) removed",
-                hint="they cannot appear in a feed",
-                severity=WARNING,
-            )
-        )
-    return bookmark, names, problems
-
-
-def read_text(path: Path) -> tuple[str, int]:
-    """The file as text with LF line ends, without a BOM or control characters, and how many
-    control characters were removed. Bounded in size."""
-    data = read_bounded(path, MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them")
-    text = decode_text(data)
-    cleaned = clean_text(text)
-    return cleaned, len(text) - len(cleaned)
+    """(bookmark or None, raw category names, problems) for one file, its body rendered."""
+    result = parse_one(str(path), source, site, None)[1]
+    assert result is not None
+    bookmark, problems = apply_now(result, now)
+    if bookmark is None:
+        return None, result.names, problems
+    done, rendered = finish_bookmarks([bookmark])
+    return done.get(bookmark.id, bookmark), result.names, problems + rendered
 
 
 def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[list[Bookmark], list[Problem]]:

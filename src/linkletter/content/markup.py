@@ -11,7 +11,6 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
 
 from ..values.text import clean_text, plain_text, shorten
 
@@ -32,7 +31,17 @@ ALLOWED_ATTRIBUTES = {
 }
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 
-_markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_MARKDOWN: list = []
+
+
+def _markdown():
+    """The Markdown parser, made on first use (importing markdown-it costs a rebuild that renders
+    nothing)."""
+    if not _MARKDOWN:
+        from markdown_it import MarkdownIt
+
+        _MARKDOWN.append(MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]))
+    return _MARKDOWN[0]
 
 
 def is_web_url(url: str) -> bool:
@@ -83,7 +92,7 @@ def render_markdown(source: str, base: str | None = None) -> tuple[str, str | No
     text (escaped) first."""
     if not source.strip():
         return "", None
-    rendered = _markdown.render(clean_text(source))
+    rendered = _markdown().render(clean_text(source))
     problem = too_much_markup(rendered)
     if problem:
         text = html.escape(
@@ -114,10 +123,11 @@ def too_much_markup(fragment: str) -> str | None:
 
 def first_paragraph(source: str, limit: int = 300) -> str:
     """The plain text of the first paragraph of a Markdown body, shortened at a word."""
-    tokens = _markdown.parse(clean_text(source))
+    markdown = _markdown()
+    tokens = markdown.parse(clean_text(source))
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             inline = tokens[index + 1]
-            rendered = _markdown.renderer.render(inline.children or [], _markdown.options, {})
+            rendered = markdown.renderer.render(inline.children or [], markdown.options, {})
             return shorten(plain_text(rendered), limit)
     return ""

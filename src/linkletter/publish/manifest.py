@@ -5,7 +5,8 @@ frozen forever, and a file it did not write is never touched.
 The manifest records each file's SHA-256 as last written and each folder linkletter created. A
 file is removed only while it still holds exactly those bytes (a file someone replaced is theirs
 now), and a folder only when linkletter created it and it is empty. It also keeps how many items
-each published feed held, for the check that a build does not silently empty a feed.
+each published feed held, for the check that a build does not silently empty a feed, and what
+each feed was made from and each file's identity, so an unchanged feed is not rendered again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Manifest:
     folders: set[str] = field(default_factory=set)  # folders in dist/ linkletter created
     feeds: dict[str, int] = field(default_factory=dict)  # feed file -> item count when written
     content: dict[str, int] = field(default_factory=dict)  # content sub-folder -> bookmark files
+    fingerprints: dict[str, str] = field(default_factory=dict)  # feed -> what it was made from
+    identities: dict[str, list[int]] = field(default_factory=dict)  # file -> size, mtime_ns, inode
 
 
 def digest_of(data: bytes) -> str:
@@ -44,6 +47,8 @@ def load_manifest(path: Path, shown: str) -> Manifest:
             folders={str(f) for f in data["folders"]},
             feeds={str(k): int(v) for k, v in data.get("feeds", {}).items()},
             content={str(k): int(v) for k, v in data.get("content", {}).items()},
+            fingerprints={str(k): str(v) for k, v in data.get("fingerprints", {}).items()},
+            identities={str(k): [int(n) for n in v] for k, v in data.get("identities", {}).items()},
         )
     except ValueProblem as exc:
         if exc.message == "not found":
@@ -63,8 +68,16 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
         "folders": sorted(manifest.folders),
         "feeds": dict(sorted(manifest.feeds.items())),
         "content": dict(sorted(manifest.content.items())),
+        "fingerprints": dict(sorted(manifest.fingerprints.items())),
+        "identities": dict(sorted(manifest.identities.items())),
     }
-    write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
+    encoded = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+    try:
+        if path.read_bytes() == encoded:
+            return
+    except OSError:
+        pass
+    write_atomic(path, encoded)
 
 
 def remove_stale(root: Path, manifest: Manifest, current: set[str]) -> tuple[list[str], list[Problem]]:
@@ -78,6 +91,7 @@ def remove_stale(root: Path, manifest: Manifest, current: set[str]) -> tuple[lis
         elif outcome:
             removed.append(relpath)
         manifest.feeds.pop(relpath, None)
+        manifest.identities.pop(relpath, None)
     needed = {parent for path in current for parent in _parents(path)}
     for folder in sorted(manifest.folders - needed, key=lambda f: (-f.count("/"), f)):
         manifest.folders.discard(folder)

@@ -25,15 +25,34 @@ def safe_join(root: Path, relpath: str) -> Path:
     if pure.is_absolute() or not pure.parts or any(p in ("..", ".", "") for p in pure.parts):
         raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     target = root.joinpath(*pure.parts)
-    resolved_root = root.resolve()
-    if not target.resolve().is_relative_to(resolved_root):
+    resolved_root = _resolved(root)
+    inside = _resolved(target.parent) / target.name if not target.is_symlink() else target.resolve()
+    if not inside.is_relative_to(resolved_root):
         raise UserError(Problem(relpath, "refusing to write outside the output folder"))
     return target
 
 
-def write_if_changed(root: Path, relpath: str, data: bytes, created: list[str] | None = None) -> str:
+_RESOLVED: dict[Path, Path] = {}
+
+
+def _resolved(folder: Path) -> Path:
+    """folder.resolve(), remembered during one build's writes (`forget_resolved` starts afresh):
+    thousands of files share a few folders."""
+    if folder not in _RESOLVED:
+        _RESOLVED[folder] = folder.resolve()
+    return _RESOLVED[folder]
+
+
+def forget_resolved() -> None:
+    _RESOLVED.clear()
+
+
+def write_if_changed(
+    root: Path, relpath: str, data: bytes, created: list[str] | None = None, batch: Batch | None = None
+) -> str:
     """Write data to root/relpath atomically unless it already holds exactly these bytes. The
-    folders it had to create are added to `created` (relative to root)."""
+    folders it had to create are added to `created` (relative to root); with `batch`, the file
+    is renamed into place by `Batch.commit` (see there)."""
     target = safe_join(root, relpath)
     try:
         if target.read_bytes() == data:
@@ -41,12 +60,16 @@ def write_if_changed(root: Path, relpath: str, data: bytes, created: list[str] |
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise _output_error(f"{root.name}/{relpath}", exc) from None
+        raise output_error(f"{root.name}/{relpath}", exc) from None
     try:
-        make_folders(root, target.parent, created)
-        write_atomic(target, data)
+        if not target.parent.is_dir():
+            make_folders(root, target.parent, created)
+        if batch is None:
+            write_atomic(target, data)
+        else:
+            batch.add(_write_temporary(target, data), target)
     except OSError as exc:
-        raise _output_error(f"{root.name}/{relpath}", exc) from None
+        raise output_error(f"{root.name}/{relpath}", exc) from None
     return WRITTEN
 
 
@@ -60,21 +83,61 @@ def make_folders(root: Path, folder: Path, created: list[str] | None) -> None:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
+    """The file's bytes are on disk (fsync) before it is renamed into place, so it is never seen
+    half written; then the folder is fsynced, so the rename survives a power cut."""
+    temp = _write_temporary(target, data, sync=True)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_folder(target.parent)
+
+
+def _write_temporary(target: Path, data: bytes, sync: bool = False) -> str:
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, target)
     except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
+        Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    return temp
+
+
+class Batch:
+    """Many files written at once: each to a temporary file beside its target, then one `sync`
+    puts all their bytes on disk, then each is renamed into place and each folder fsynced once.
+    A crash leaves every target complete (old or new) and at most linkletter's own temporaries,
+    which the next build removes; one sync costs far less than a thousand fsyncs."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, Path]] = []
+
+    def add(self, temp: str, target: Path) -> None:
+        self.pending.append((temp, target))
+
+    def commit(self) -> list[tuple[Path, OSError]]:
+        """Rename every pending file into place; the ones that could not be, with the error."""
+        if not self.pending:
+            return []
+        os.sync()
+        failed, folders = [], set()
+        for temp, target in self.pending:
+            try:
+                os.replace(temp, target)
+                folders.add(target.parent)
+            except OSError as exc:
+                Path(temp).unlink(missing_ok=True)
+                failed.append((target, exc))
+        for folder in sorted(folders):
+            _fsync_folder(folder)
+        self.pending.clear()
+        return failed
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -92,7 +155,8 @@ def _fsync_folder(folder: Path) -> None:
 
 def remove_stale_temporaries(root: Path) -> None:
     """linkletter's own temporary files left by a process that was killed mid-write; nobody
-    else's (call it holding the build lock)."""
+    else's (call it holding the build lock, before writing)."""
+    forget_resolved()
     if not root.is_dir():
         return
     for temp in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
@@ -108,7 +172,7 @@ class OutputError(UserError):
     errno: int | None = None
 
 
-def _output_error(shown: str, exc: OSError) -> UserError:
+def output_error(shown: str, exc: OSError) -> UserError:
     error = OutputError(
         Problem(
             shown,

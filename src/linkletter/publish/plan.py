@@ -7,7 +7,14 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from ..model import Bookmark, BuildSpec, Category, Config, FeedSpec
-from ..select import select_categories, select_for_feed, select_published
+from ..select import (
+    candidates_for_feed,
+    index_by_category,
+    newest_first,
+    select_categories,
+    select_for_feed,
+    select_published,
+)
 from .feeds import FeedPlan
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -58,9 +65,10 @@ def category_feed_spec(config: Config, category: Category) -> FeedSpec:
 def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[FeedPlan]:
     published = select_published(bookmarks, now)
     fallback = max((b.date for b in published), default=EMPTY_FEED_DATE)
+    index = index_by_category(newest_first(published))
     plans = []
     for spec in feed_specs(config, published):
-        chosen = select_for_feed(published, spec, now)
+        chosen = select_for_feed(candidates_for_feed(published, index, spec), spec, now)
         plans.append(
             FeedPlan(
                 path=f"{spec.folder}/{spec.slug}",

@@ -1,0 +1,154 @@
+"""What lets a rebuild skip work: the parse cache's tag, finishing only the bookmarks a feed or an
+issue shows, and a fingerprint per feed, so a feed whose items and settings did not change is
+neither rendered nor written (its files are checked by identity to be the ones written)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ..content.cache import ParseCache, cache_folder, load_cache
+from ..content.finish import finish_bookmarks, finish_key
+from ..errors import Problem
+from ..model import Bookmark, Config
+from ..newsletter.ledger import Ledger
+from ..publish.feeds import FeedPlan, feed_paths
+from ..publish.manifest import Manifest
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@cache
+def code_tag() -> str:
+    """The bytes of linkletter's code (its version among them) and packaged templates, the
+    Python version and the versions of the installed packages (the names of the `dist-info`
+    folders beside PyYAML's): a build by other code never trusts what this one stored."""
+    digest = hashlib.sha256(sys.version.encode())
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".css", ".xsl")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    packages = Path(yaml.__file__).resolve().parent.parent
+    digest.update("\0".join(sorted(n for n in os.listdir(packages) if n.endswith(".dist-info"))).encode())
+    return digest.hexdigest()
+
+
+def parse_tag(config: Config) -> str:
+    """Everything a file's parse depends on besides its bytes: the code, the time zone and the
+    namespace of ids."""
+    site = effective(config).site
+    return f"{code_tag()} {site.timezone.key} {site.id_namespace}"
+
+
+def effective(config: Config) -> Config:
+    """The config with the namespace of ids spelt out (`id_namespace` defaults to `base_url`), so
+    the build that first records it and the next one compare equal."""
+    return replace(
+        config, site=replace(config.site, id_namespace=config.site.id_namespace or config.site.base_url)
+    )
+
+
+def open_cache(config: Config, use: bool) -> tuple[ParseCache, list[Problem]]:
+    if not use:
+        return ParseCache(cache_folder(config.build.state_dir), parse_tag(config), dirty=set(range(32))), []
+    return load_cache(cache_folder(config.build.state_dir), parse_tag(config))
+
+
+def finish_shown(
+    bookmarks: list[Bookmark], plans: list[FeedPlan], issue_ids: set[str], memo: dict | None
+) -> tuple[list[Bookmark], list[FeedPlan], list[Problem]]:
+    """The bookmarks of `plans` and of published issues with their bodies rendered, in the
+    bookmark list and in the plans."""
+    shown = [b for plan in plans for b in plan.bookmarks] + [b for b in bookmarks if b.id in issue_ids]
+    done, problems = finish_bookmarks(shown, memo)
+    if not done:
+        return bookmarks, plans, problems
+    plans = [replace(p, bookmarks=tuple(done.get(b.id, b) for b in p.bookmarks)) for p in plans]
+    return [done.get(b.id, b) for b in bookmarks], plans, problems
+
+
+def issue_ids(ledger_path: Path) -> set[str]:
+    """The bookmarks of every published issue (the archive shows them)."""
+    if not ledger_path.exists():
+        return set()
+    with Ledger(ledger_path) as ledger:
+        return {i for record in ledger.issues() for i in record.bookmark_ids}
+
+
+def memo_keys(plans: Iterable[FeedPlan], bookmarks: list[Bookmark], ids: set[str]) -> set[str]:
+    """The finished bodies worth keeping: those of bookmarks shown now (in Markdown form)."""
+    shown = [b for p in plans for b in p.bookmarks] + [b for b in bookmarks if b.id in ids]
+    return {finish_key(b) for b in shown if b.unrendered is not None}
+
+
+class Fingerprints:
+    """A feed's fingerprint: the code, the site, the build settings and its plan with every
+    bookmark's values (bodies in Markdown: rendering them is a function of these)."""
+
+    def __init__(self, config: Config):
+        self.base = f"{code_tag()}\0{effective(config).site!r}\0{config.build.xsl}"
+        self.bookmarks: dict[int, str] = {}
+
+    def of(self, plan: FeedPlan) -> str:
+        digest = hashlib.sha256(self.base.encode())
+        header = (plan.path, plan.id, plan.title, plan.description, plan.updated.isoformat(), plan.alternate)
+        digest.update("\0".join(header).encode("utf-8", "surrogatepass"))
+        for bookmark in plan.bookmarks:
+            digest.update(self._bookmark(bookmark).encode())
+        return digest.hexdigest()
+
+    def _bookmark(self, bookmark: Bookmark) -> str:
+        key = id(bookmark)
+        if key not in self.bookmarks:
+            text = repr(bookmark).encode("utf-8", "surrogatepass")
+            self.bookmarks[key] = hashlib.sha256(text).hexdigest()
+        return self.bookmarks[key]
+
+
+def identity(path: Path) -> list[int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def feeds_to_render(config: Config, plans: list[FeedPlan], manifest: Manifest) -> dict[str, str]:
+    """{feed path: fingerprint} of the feeds to render: those made from something else than last
+    time, or whose files are not the ones written then. The others are left as they are."""
+    prints = Fingerprints(config)
+    root = config.build.output_dir
+    fresh = {}
+    for plan in plans:
+        mark = prints.of(plan)
+        files = feed_paths(plan).values()
+        same_files = all(
+            f in manifest.files and manifest.identities.get(f) == identity(root / f) for f in files
+        )
+        if manifest.fingerprints.get(plan.path) != mark or not same_files:
+            fresh[plan.path] = mark
+    return fresh
+
+
+def record_feeds(config: Config, result, manifest: Manifest, fresh: dict[str, str]) -> None:
+    """Note each feed's fingerprint once all its files are in place, and each file's identity."""
+    root = config.build.output_dir
+    done = set(result.written) | set(result.unchanged)
+    for relpath in sorted(done):
+        found = identity(root / relpath)
+        if found is not None:
+            manifest.identities[relpath] = found
+    for plan in result.feeds:
+        if plan.path in fresh:
+            complete = all(p in done for p in feed_paths(plan).values())
+            if complete:
+                manifest.fingerprints[plan.path] = fresh[plan.path]
+            else:
+                manifest.fingerprints.pop(plan.path, None)
+    current = {plan.path for plan in result.feeds}
+    manifest.fingerprints = {k: v for k, v in manifest.fingerprints.items() if k in current}

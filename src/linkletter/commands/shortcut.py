@@ -1,0 +1,154 @@
+"""The whole-build short-cut: a rebuild whose inputs are exactly those of the last complete build
+returns that build's result without reading a bookmark or touching dist/.
+
+The inputs are: linkletter's code, the settings (after the recorded id namespace), `--allow-shrink`,
+every content file's identity (path, size, mtime_ns, inode) and what the walk reported, the
+templates folder, the ledger and the stored issue pages, the manifest, and every file the build
+wrote (still the same identity in dist/). The clock is an input too: the short-cut holds only
+from the last build's `now` up to the next moment that changes a selection or a message (a
+future-dated bookmark's date, the far-future warning's edge, a signed image's expiry, a feed's
+max_age edge). A file modified within RACY_NS of the state being written is not trusted by
+identity, so the short-cut is not taken."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..content.cache import RACY_NS, Identity
+from ..errors import Problem
+from ..model import Bookmark, Config
+from .incremental import code_tag, effective
+
+STATE_NAME = "build-state.pickle"
+FORMAT = 1
+
+
+@dataclass
+class BuildState:
+    format: int
+    key: str
+    valid_from: datetime
+    valid_until: datetime | None
+    saved_ns: int
+    outputs: dict[str, list[int]]
+    counts: tuple[int, int]  # bookmarks, feeds
+    problems: list[Problem]
+
+
+def state_path(config: Config) -> Path:
+    return config.build.state_dir / STATE_NAME
+
+
+def inputs_key(
+    config: Config,
+    allow_shrink: bool,
+    listing: Sequence[tuple[str, tuple[int, ...] | None]],
+    walk: list[Problem],
+) -> str:
+    """A digest of everything a build reads besides the clock."""
+    digest = hashlib.sha256(
+        f"{code_tag()}\0{effective(config)!r}\0{allow_shrink}\0{walk!r}".encode("utf-8", "surrogatepass")
+    )
+    for shown, identity in listing:
+        digest.update(f"{shown}\0{identity}\n".encode("utf-8", "surrogatepass"))
+    state = config.build.state_dir
+    extra = [state / "ledger.sqlite", state / "ledger.sqlite-wal", state / "dist-manifest.json"]
+    extra += sorted((state / "issues").glob("*")) + sorted(_files_below(config.build.templates_dir))
+    for path in extra:
+        digest.update(f"{path}\0{file_identity(path)}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _files_below(folder: Path) -> list[Path]:
+    return [Path(d) / n for d, _, names in os.walk(folder) for n in names] if folder.is_dir() else []
+
+
+def file_identity(path: Path) -> Identity | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def content_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """A content file's identity for the short-cut: also its ctime, which a change of permissions
+    (a file that can no longer be read) moves."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
+
+
+def usable_state(
+    config: Config, key: str, now: datetime, listing: Sequence[tuple[str, tuple[int, ...] | None]]
+) -> BuildState | None:
+    """The last build's state if this build would do exactly what it did."""
+    try:
+        with state_path(config).open("rb") as handle:
+            state = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - missing or damaged: build in full
+        return None
+    if not isinstance(state, BuildState) or state.format != FORMAT or state.key != key:
+        return None
+    if now < state.valid_from or (state.valid_until is not None and now >= state.valid_until):
+        return None
+    racy = state.saved_ns - RACY_NS
+    if any(identity is None or identity[1] >= racy for _, identity in listing):
+        return None
+    root = config.build.output_dir
+    for relpath, identity in state.outputs.items():
+        found = file_identity(root / relpath)
+        if found is None or list(found) != identity:  # linkletter renames into place: a new inode
+            return None
+    return state
+
+
+def forget_state(config: Config) -> None:
+    state_path(config).unlink(missing_ok=True)
+
+
+def save_state(config: Config, state: BuildState) -> None:
+    """Best effort: without it the next build is a full one."""
+    path = state_path(config)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(state, handle, protocol=5)
+        os.replace(temp, path)
+    except OSError:
+        return
+
+
+def next_change(
+    config: Config, bookmarks: list[Bookmark], expiries: list[datetime], now: datetime, far: timedelta
+) -> datetime | None:
+    """The first moment after `now` at which the same content could give another build."""
+    moments = [e for e in expiries if e > now]
+    for bookmark in bookmarks:
+        moments += [m for m in (bookmark.date, bookmark.date - far) if m > now]
+    ages = {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}
+    for days in ages:
+        age = timedelta(days=days)
+        moments += [b.date + age for b in bookmarks if b.date + age > now]
+    return min(moments, default=None)
+
+
+def new_state(
+    key: str,
+    now: datetime,
+    until: datetime | None,
+    outputs: dict[str, list[int]],
+    counts: tuple[int, int],
+    problems: list[Problem],
+) -> BuildState:
+    return BuildState(FORMAT, key, now, until, time.time_ns(), outputs, counts, problems)

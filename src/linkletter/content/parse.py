@@ -1,0 +1,114 @@
+"""Every bookmark file into a `Parsed`: from the parse cache when the file is unchanged, else read
+and parsed, on several cores when there are many files (a process pool in chunks). The result is
+the same, in the same order, whichever way it was made."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..errors import Problem, ValueProblem
+from ..model import Progress, Site
+from ..values.files import decode_text, read_bounded
+from ..values.text import clean_text
+from .bookmark import Parsed, parse_bookmark
+from .cache import Identity, ParseCache, content_digest
+
+MAX_FILE_BYTES = 1024 * 1024
+PARALLEL_FROM = 2_000  # files to parse; fewer are parsed in this process
+CHUNK = 250
+
+Job = tuple[str, str, bytes | None]  # path, shown path, the digest the cache knows
+
+
+def parse_files(
+    paths: list[tuple[Path, str]],
+    site: Site,
+    cache: ParseCache,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[Parsed]:
+    """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed."""
+    results: list[Parsed | None] = []
+    identities: list[Identity | None] = []
+    jobs: list[tuple[int, Job]] = []
+    for index, (path, shown) in enumerate(paths):
+        identity = _identity(path)
+        identities.append(identity)
+        known = cache.known(shown, identity) if identity else None
+        results.append(known)
+        if known is None:
+            jobs.append((index, (str(path), shown, cache.digest(shown))))
+    for (index, _), (digest, parsed) in zip(jobs, _run(jobs, site, workers, progress), strict=True):
+        identity = identities[index]
+        if digest is not None and identity is not None:
+            cache.store(paths[index][1], identity, digest, parsed)
+        results[index] = parsed if parsed is not None else cache.entries[paths[index][1]].parsed
+    return [r for r in results if r is not None]
+
+
+def _identity(path: Path) -> Identity | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _run(
+    jobs: list[tuple[int, Job]], site: Site, workers: int | None, progress: Progress | None
+) -> list[tuple[bytes | None, Parsed | None]]:
+    work = [job for _, job in jobs]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+    results: list[tuple[bytes | None, Parsed | None]] = []
+    if len(work) < PARALLEL_FROM or workers < 2:
+        done = (parse_chunk(chunk, site) for chunk in chunks)
+        return _collect(done, results, len(work), progress)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return _collect(pool.map(parse_chunk, chunks, [site] * len(chunks)), results, len(work), progress)
+
+
+def _collect(chunks, results: list, total: int, progress: Progress | None) -> list:
+    for chunk in chunks:
+        results += chunk
+        if progress:
+            progress("parsing", len(results), total)
+    return results
+
+
+def parse_chunk(jobs: list[Job], site: Site) -> list[tuple[bytes | None, Parsed | None]]:
+    """(digest, parsed) per job; parsed is None when the bytes are the ones the cache knows, and
+    digest None when the file could not be read."""
+    return [parse_one(path, shown, site, known) for path, shown, known in jobs]
+
+
+def parse_one(path: str, shown: str, site: Site, known: bytes | None) -> tuple[bytes | None, Parsed | None]:
+    try:
+        data = read_bounded(
+            Path(path), MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them"
+        )
+    except ValueProblem as exc:
+        return None, Parsed(None, (), [exc.at(shown)])
+    digest = content_digest(data)
+    if digest == known:
+        return digest, None
+    return digest, parse_bytes(data, shown, site)
+
+
+def parse_bytes(data: bytes, shown: str, site: Site) -> Parsed:
+    """One file's bytes into a `Parsed` (a decoding problem, control characters reported)."""
+    try:
+        text = decode_text(data)
+    except ValueProblem as exc:
+        return Parsed(None, (), [exc.at(shown)])
+    cleaned = clean_text(text)
+    parsed = parse_bookmark(cleaned, shown, site)
+    removed = len(text) - len(cleaned)
+    if not removed:
+        return parsed
+    problem = Problem(
+        shown, f"{removed} control character(s) removed", hint="they cannot appear in a feed", severity="warning"
+    )
+    return parsed._replace(problems=[*parsed.problems, problem])

@@ -1,0 +1,197 @@
+"""Incremental builds (issue 10): the parse cache, bodies rendered only when shown, feeds rendered
+only when their fingerprint changed, the whole-build short-cut. Every rebuild must give the same
+bytes as a full build of the same content from nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXED_NOW, FIXED_NOW_ARG
+from linkletter.commands.build import build_site
+from linkletter.content import finish, parse
+from linkletter.content.cache import ParseCache
+from linkletter.content.load import list_bookmark_files
+from linkletter.settings.load import load_config
+
+HOUR_NS = 3600 * 10**9
+
+
+def dist_bytes(project: Path, folder: str = "dist") -> dict[str, bytes]:
+    root = project / folder
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def fresh_build(project: Path, tmp_path: Path, run, now: str = FIXED_NOW_ARG) -> dict[str, bytes]:
+    """dist/ of the same project copied without dist/ or the state folder, built with --no-cache."""
+    copy = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", ".linkletter"))
+    run("build", "-C", copy, "--now", now, "--no-cache")
+    return dist_bytes(copy)
+
+
+def build(run, project: Path, *extra: str, now: str = FIXED_NOW_ARG):
+    return run("build", "-C", project, "--now", now, *extra)
+
+
+def age(path: Path, by_ns: int = HOUR_NS) -> None:
+    """Move the file's mtime into the past (a file edited just now is always hashed: racy)."""
+    mtime = path.stat().st_mtime_ns - by_ns
+    os.utime(path, ns=(mtime, mtime))
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """The files parsed (not taken from the cache) by builds in this process."""
+    seen: list[str] = []
+    real = parse.parse_bookmark
+
+    def counting(text, shown, site):
+        seen.append(shown)
+        return real(text, shown, site)
+
+    monkeypatch.setattr(parse, "parse_bookmark", counting)
+    return seen
+
+
+def test_every_rebuild_is_byte_identical_to_a_full_build(corpus_project, run, tmp_path):
+    project = corpus_project
+    assert build(run, project)[0] in (0, 1)
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run)
+    files = sorted((project / "content").rglob("*.md"))
+    edited = files[0]
+    edited.write_text(edited.read_text().replace("title:", "title: Edited &amp; again —", 1))
+    build(run, project)
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run), "after an edit"
+    added = project / "content" / "added.md"
+    added.write_text(
+        "---\ntitle: Added\nlink: https://added.example.org/x\ndate: 2024-05-12T10:00:00Z\n"
+        "categories: [Python]\n---\nA *new* body with a [link](https://example.org/).\n"
+    )
+    build(run, project)
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run), "after an addition"
+    files[1].unlink()
+    build(run, project)
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run), "after a deletion"
+
+
+def test_a_changed_file_is_read_again_and_a_touched_one_is_not(project, run, parses):
+    build(run, project)
+    path = project / "content/2024/old.md"
+    parses.clear()
+    age(path)  # touched: a new mtime, the same bytes
+    build(run, project)
+    assert parses == []
+    path.write_text(path.read_text().replace("An old one", "An old one, renamed"))
+    age(path)
+    build(run, project)
+    assert parses == ["content/2024/old.md"]
+    assert b"An old one, renamed" in (project / "dist/categories/python.rss.xml").read_bytes()
+
+
+def test_a_file_edited_within_the_racy_window_is_hashed(project, run, parses):
+    build(run, project)
+    path = project / "content/2024/old.md"
+    info = path.stat()
+    text = path.read_text().replace("An old one", "An old one, later")
+    path.write_text(text)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # the mtime it had
+    build(run, project)
+    assert "content/2024/old.md" in parses
+
+
+@pytest.mark.parametrize("damaged", ["header.pickle", "07.pickle"])
+def test_a_damaged_cache_is_a_note_and_everything_is_parsed_again(project, run, parses, damaged):
+    build(run, project)
+    expected = dist_bytes(project)
+    (project / ".linkletter/parse-cache" / damaged).write_bytes(b"\x80\x05garbage")
+    (project / ".linkletter/build-state.pickle").unlink()
+    parses.clear()
+    result = build_site(load_config(project), FIXED_NOW)
+    notes = [str(p) for p in result.problems if "parse cache" in p.message]
+    assert notes == [
+        "parse-cache: note: the parse cache cannot be read (damaged?); parsing every file and writing it anew"
+    ]
+    assert len(parses) == len(list_bookmark_files(project / "content", project)[0])
+    assert dist_bytes(project) == expected
+
+
+def test_settings_that_change_parsing_invalidate_the_cache(project, run, parses):
+    build(run, project)
+    settings = project / "linkletter.yaml"
+    settings.write_text(
+        settings.read_text().replace("timezone: Europe/Copenhagen", "timezone: America/New_York")
+    )
+    parses.clear()
+    build(run, project)
+    assert len(parses) == len(list_bookmark_files(project / "content", project)[0])
+
+
+def test_no_cache_parses_every_file(project, run, parses):
+    build(run, project)
+    parses.clear()
+    build(run, project, "--no-cache")
+    assert len(parses) == len(list_bookmark_files(project / "content", project)[0])
+
+
+def test_parallel_parsing_and_rendering_give_what_the_serial_path_gives(corpus_project, monkeypatch):
+    config = load_config(corpus_project)
+    paths, _ = list_bookmark_files(config.build.content_dir, config.root)
+    serial = parse.parse_files(paths, config.site, ParseCache(None, ""), workers=1)
+    monkeypatch.setattr(parse, "PARALLEL_FROM", 1)
+    parallel = parse.parse_files(paths, config.site, ParseCache(None, ""), workers=2)
+    assert parallel == serial
+    shown = [p.bookmark for p in serial if p.bookmark is not None and p.bookmark.unrendered is not None]
+    monkeypatch.setattr(finish, "PARALLEL_FROM", 1)
+    assert finish.render_bodies(shown, workers=2) == finish.render_bodies(shown, workers=1)
+
+
+def test_a_rebuild_with_nothing_changed_repeats_the_last_result_and_writes_nothing(project, run):
+    first = build_site(load_config(project), FIXED_NOW)
+    before = {p: p.stat().st_mtime_ns for p in (project / "dist").rglob("*") if p.is_file()}
+    again = build_site(load_config(project), FIXED_NOW)
+    assert again.counts is not None, "the short-cut was taken"
+    assert again.written == [] and sorted(again.unchanged) == sorted(first.written)
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    assert {p: p.stat().st_mtime_ns for p in (project / "dist").rglob("*") if p.is_file()} == before
+
+
+def test_the_short_cut_ends_when_now_reaches_a_future_bookmark(project, run, tmp_path):
+    build(run, project)
+    later = "2030-01-02T00:00:00Z"  # content/2024/future.md (2030-01-01) is published by then
+    build(run, project, now=later)
+    assert b"future.example.org" in (project / "dist/feeds/everything.rss.xml").read_bytes()
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run, now=later)
+
+
+def test_a_file_changed_in_dist_is_written_again(project, run, tmp_path):
+    build(run, project)
+    feed = project / "dist/feeds/everything.atom.xml"
+    expected = feed.read_bytes()
+    feed.write_bytes(b"someone else's bytes")
+    build(run, project)
+    assert feed.read_bytes() == expected
+
+
+def test_feeds_rendered_on_several_cores_are_the_serial_bytes(corpus_project, monkeypatch):
+    from linkletter.commands.build import plan_site
+    from linkletter.publish import feeds
+
+    config = load_config(corpus_project)
+    result = plan_site(config, FIXED_NOW, finish=True)
+    serial = list(feeds.build_many_feed_files(config.site, result.feeds, True, workers=1))
+    monkeypatch.setattr(feeds, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(feeds, "FEED_CHUNK", 3)
+    assert list(feeds.build_many_feed_files(config.site, result.feeds, True, workers=2)) == serial
+
+
+def test_a_build_tells_how_parsing_and_writing_go(project):
+    heard: list[tuple[str, int, int]] = []
+    build_site(load_config(project), FIXED_NOW, progress=lambda *event: heard.append(event))
+    steps = {what for what, _, _ in heard}
+    assert steps == {"parsing", "writing"}
+    assert all(0 < done <= total for _, done, total in heard)
+    assert heard[-1][1] == heard[-1][2], "the last step ends complete"
