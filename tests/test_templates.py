@@ -55,3 +55,35 @@ def test_a_stylesheet_that_is_not_utf8_is_named(project, run):
     code, _, err = run("digest", "-C", project, "--date", "2024-05-13", "--out", project / "preview")
     assert code == 1 and "Traceback" not in err
     assert "templates/digest.css: is not UTF-8 text (save the template as UTF-8)" in err
+
+
+def test_an_import_in_the_stylesheet_is_refused_and_nothing_is_fetched(project, run):
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Recording(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the base class's name
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"p { color: red }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        css = (PACKAGED / "digest.css").read_text(encoding="utf-8")
+        override(
+            project, "digest.css", f"@import url(http://127.0.0.1:{server.server_address[1]}/x.css);\n{css}"
+        )
+        code, _, err = run("digest", "-C", project, "--date", "2024-05-13", "--out", project / "preview")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1 and "Traceback" not in err
+    assert "templates/digest.css: @import would fetch a stylesheet over the network" in err
+    assert requests == []

@@ -12,6 +12,7 @@ needs the template's numbers). cssutils' logging is configured once, not per cal
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,8 +47,23 @@ class Edition:
         return render_email(self.templates, {**self.context, "unsubscribe_url": unsubscribe_url})
 
 
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.IGNORECASE | re.DOTALL)
+_IMPORT = re.compile(r"@import\b", re.IGNORECASE)
+
+
 def inline_css(html: str) -> str:
+    """The email's CSS inlined by premailer, with nothing fetched from the network: premailer's
+    `allow_network=False` does not stop cssutils from fetching an `@import`, so one is refused."""
     from premailer import Premailer  # imported here: only email rendering needs it (0.1 s)
+
+    if any(_IMPORT.search(css) for css in _STYLE_BLOCK.findall(html)):
+        raise UserError(
+            Problem(
+                "templates/digest.css",
+                "@import would fetch a stylesheet over the network while rendering every email",
+                hint="paste the imported rules into digest.css; linkletter fetches nothing while rendering",
+            )
+        )
 
     return Premailer(
         html,
