@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from conftest import FIXED_NOW_ARG, FIXTURES, REPO
+from conftest import FIXED_NOW, FIXED_NOW_ARG, FIXTURES, REPO
 from linkletter.cli import main as cli_main
 from support import browser as harness
 from support.browser import (
@@ -174,3 +174,55 @@ def test_corpus_pages(open_page, corpus_site, name, width):
     assert check_links(site, links(visit.page)) == []
     assert images_without(visit.page, "alt") == []
     assert horizontal_overflow(visit.page, width) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# `linkletter serve`, and a feed with the XSL stylesheet, as a person opens them
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`linkletter serve` on the fixture project with build.xsl on; yields (project, site)."""
+    import queue
+    import threading
+
+    from linkletter.commands.serve import serve
+
+    project = tmp_path_factory.mktemp("serve") / "site"
+    shutil.copytree(FIXTURES / "site", project)
+    settings = project / "linkletter.yaml"
+    settings.write_text(settings.read_text().replace("build:\n", "build:\n  xsl: true\n"))
+    rounds, urls, stop = queue.Queue(), queue.Queue(), threading.Event()
+    thread = threading.Thread(
+        target=serve, args=(project, None, 0, lambda: FIXED_NOW, rounds.put, stop, urls.put), daemon=True
+    )
+    thread.start()
+    first = rounds.get(timeout=60)
+    assert not [p for p in first.problems if p.is_error], first.problems
+    yield project, SiteUnderTest(served_at=urls.get(timeout=30))
+    stop.set()
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_served_index_works_as_a_page(open_page, served, width):
+    _, site = served
+    visit = open_page(site, site.url(""), width=width)
+    assert visit.problems() == []
+    found = links(visit.page)
+    assert any(href.startswith(site.served_at + "feeds/") for _, href, _ in found), found
+    assert check_links(site, found) == []
+    assert horizontal_overflow(visit.page, width) is None
+    screenshot(visit.page, f"serve-index-{width}")
+
+
+@pytest.mark.parametrize("kind", ["rss.xml", "atom.xml"])
+def test_a_feed_with_the_stylesheet_reads_as_a_page(open_page, served, kind):
+    _, site = served
+    visit = open_page(site, site.url(f"feeds/python.{kind}"), width=600)
+    assert visit.problems() == []
+    text = visit.page.inner_text("body")
+    assert "Python links" in text and "feed reader" in text, text[:300]  # the stylesheet's page
+    assert visit.page.locator("a[href='https://moved.example.org/book']").count() == 1  # an item's link
+    assert horizontal_overflow(visit.page, 600) is None
+    screenshot(visit.page, f"serve-feed-{kind}")

@@ -20,10 +20,12 @@ from . import load_project
 from .build import build_site
 from .digest import preview_digest
 
+# Feeds as application/xml, which the W3C validator accepts for a feed and browsers display, so the
+# build.xsl stylesheet is applied (they download application/rss+xml or show it as text).
 CONTENT_TYPES = {
     ".xml": "application/xml; charset=utf-8",
-    ".rss.xml": "application/rss+xml; charset=utf-8",
-    ".atom.xml": "application/atom+xml; charset=utf-8",
+    ".rss.xml": "application/xml; charset=utf-8",
+    ".atom.xml": "application/xml; charset=utf-8",
     ".json": "application/feed+json; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".xsl": "text/xsl; charset=utf-8",
