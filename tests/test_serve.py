@@ -59,9 +59,7 @@ def test_the_preview_links_to_itself_and_keeps_the_real_output_untouched(project
         assert f'href="{preview.url}feeds/python.atom.xml"' in index
         assert "links.example.org" not in index
         status, kind, atom = preview.get("feeds/python.atom.xml")
-        assert (
-            kind.startswith("application/xml") and f'href="{preview.url}feeds/python.atom.xml"' in atom
-        )
+        assert kind.startswith("application/xml") and f'href="{preview.url}feeds/python.atom.xml"' in atom
         assert not (project / "dist").exists()
 
 

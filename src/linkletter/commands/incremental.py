@@ -14,13 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from ..content.cache import ParseCache, cache_folder, load_cache
+from ..content.cache import SHARDS, ParseCache, cache_folder, load_cache
 from ..content.finish import finish_bookmarks, finish_key
 from ..errors import Problem
 from ..model import Bookmark, Config
 from ..newsletter.ledger import Ledger
 from ..publish.feeds import FeedPlan, feed_paths
 from ..publish.manifest import Manifest
+from ..values.files import file_identity
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -55,7 +56,9 @@ def effective(config: Config) -> Config:
 
 def open_cache(config: Config, use: bool) -> tuple[ParseCache, list[Problem]]:
     if not use:
-        return ParseCache(cache_folder(config.build.state_dir), parse_tag(config), dirty=set(range(32))), []
+        return ParseCache(
+            cache_folder(config.build.state_dir), parse_tag(config), dirty=set(range(SHARDS))
+        ), []
     return load_cache(cache_folder(config.build.state_dir), parse_tag(config))
 
 
@@ -111,11 +114,9 @@ class Fingerprints:
 
 
 def identity(path: Path) -> list[int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
+    """A written file's identity as the manifest keeps it (JSON: a list)."""
+    found = file_identity(path)
+    return list(found) if found is not None else None
 
 
 def feeds_to_render(config: Config, plans: list[FeedPlan], manifest: Manifest) -> dict[str, str]:

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..content.cache import RACY_NS, Identity
+from ..content.cache import RACY_NS
 from ..errors import Problem
 from ..model import Bookmark, Config
+from ..values.files import file_identity
 from .incremental import code_tag, effective
 
 STATE_NAME = "build-state.pickle"
@@ -71,22 +72,7 @@ def _files_below(folder: Path) -> list[Path]:
     return [Path(d) / n for d, _, names in os.walk(folder) for n in names] if folder.is_dir() else []
 
 
-def file_identity(path: Path) -> Identity | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ino
-
-
-def content_identity(path: Path) -> tuple[int, int, int, int] | None:
-    """A content file's identity for the short-cut: also its ctime, which a change of permissions
-    (a file that can no longer be read) moves."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
+content_identity = file_identity  # ctime included: a change of permissions moves it too
 
 
 def usable_state(

@@ -35,10 +35,10 @@ from .bookmark import Parsed
 if TYPE_CHECKING:
     from .finish import Finished
 
-FORMAT = 1
+FORMAT = 2
 SHARDS = 32
 RACY_NS = 2_000_000_000
-Identity = tuple[int, int, int]  # size, mtime_ns, inode
+Identity = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (ctime: a reset mtime still shows)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import Problem, ValueProblem
 from ..model import Progress, Site
+from ..values.files import file_identity
 from ..values.files import decode_text, read_bounded
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
@@ -34,7 +35,7 @@ def parse_files(
     identities: list[Identity | None] = []
     jobs: list[tuple[int, Job]] = []
     for index, (path, shown) in enumerate(paths):
-        identity = _identity(path)
+        identity = file_identity(path)
         identities.append(identity)
         known = cache.known(shown, identity) if identity else None
         results.append(known)
@@ -47,13 +48,6 @@ def parse_files(
         results[index] = parsed if parsed is not None else cache.entries[paths[index][1]].parsed
     return [r for r in results if r is not None]
 
-
-def _identity(path: Path) -> Identity | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def _run(

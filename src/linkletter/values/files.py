@@ -35,6 +35,16 @@ def read_bounded(path: Path, limit: int, what: str = "this file", hint: str | No
     return data
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells that a file changed without reading it: size, mtime, ctime (which moves even
+    when an editor or `touch -d` puts the mtime back) and inode; None if it cannot be seen."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (a byte-order mark allowed) with LF line ends; ValueProblem names the line of a bad byte."""
     try:
