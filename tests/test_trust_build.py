@@ -146,6 +146,19 @@ def test_a_vanished_content_folder_stops_the_build(project, run):
     assert "content/2024, which held 13 bookmark(s), is gone" in err
 
 
+def test_removing_a_feed_definition_while_one_file_is_broken_still_builds(project, run):
+    """A feed removed on purpose is not a feed emptied by the broken file (found by review)."""
+    assert build(run, project)[0] == 0
+    (project / "feeds/python.yaml").unlink()
+    (project / "content/2024/broken.md").write_text(
+        "---\ntitle: Broken\nlink: https://example.com/b\ndate: never\n---\n"
+    )
+    code, out, err = build(run, project)
+    assert code == 1 and "content/2024/broken.md" in err  # the bad date is still an error
+    assert "would lose more than half" not in err and "written" in out
+    assert not (project / "dist/feeds/python.atom.xml").exists()
+
+
 def test_deleting_bookmarks_on_purpose_still_shrinks_the_feeds(project, run):
     assert build(run, project)[0] == 0
     for path in sorted((project / "content/2024").glob("*.md"))[2:]:
