@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,13 +23,13 @@ pytestmark = pytest.mark.process
 class Preview:
     """`serve` on a thread; rounds and the served URL arrive on queues."""
 
-    def __init__(self, project):
+    def __init__(self, project, clock=lambda: FIXED_NOW):
         self.rounds: queue.Queue = queue.Queue()
         self.urls: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=serve,
-            args=(project, None, 0, lambda: FIXED_NOW, self.rounds.put, self.stop, self.urls.put),
+            args=(project, None, 0, clock, self.rounds.put, self.stop, self.urls.put),
             daemon=True,
         )
 
@@ -111,3 +112,28 @@ def test_serve_refuses_now(run, project):
     with pytest.raises(SystemExit) as exit_info:
         run("serve", "-C", project, "--now", "2024-05-13T08:00:00Z")
     assert exit_info.value.code == 2
+
+
+def test_settings_saved_by_rename_are_still_watched(project):
+    """Editors (and `sed -i`) save by writing a new file and renaming it over the old one."""
+    settings = project / "linkletter.yaml"
+    with Preview(project) as preview:
+        replacement = project / "linkletter.yaml.new"
+        replacement.write_text(settings.read_text().replace("Fixture Links", "Renamed Links", 1))
+        replacement.replace(settings)
+        preview.next_round()
+        assert "Renamed Links" in preview.get("")[2]
+        with settings.open("a") as handle:  # a second save, now to the new file
+            handle.write("\n# edited again\n")
+        settings.write_text(settings.read_text().replace("Renamed Links", "Again Renamed Links", 1))
+        preview.next_round()
+        assert "Again Renamed Links" in preview.get("")[2]
+
+
+def test_no_digest_due_means_no_preview_claimed_and_a_new_port_means_no_warning(project):
+    quiet_week = datetime(2031, 6, 2, 12, 0, tzinfo=UTC)  # nothing was saved that week
+    for _ in range(2):  # a second start gets another port
+        preview = Preview(project, clock=lambda: quiet_week)
+        with preview:
+            assert "no digest this week, so no preview" in preview.first.message
+            assert not [p for p in preview.first.problems if "base_url" in str(p)], preview.first.problems

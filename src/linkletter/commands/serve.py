@@ -4,6 +4,7 @@ templates or settings change. Problems are reported through a callback and never
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,12 +62,17 @@ def build_preview(config: Config, now: datetime) -> Round:
     problems = list(result.problems)
     text = f"built {len(result.feeds)} feeds from {len(result.bookmarks)} bookmarks"
     if config.digest.sender:
+        preview = config.build.output_dir / "digest-preview"
+        shutil.rmtree(preview, ignore_errors=True)
         try:
-            outcome = preview_digest(config, now, out=config.build.output_dir / "digest-preview")
+            outcome = preview_digest(config, now, out=preview)
             problems += outcome.problems
-            text += "; digest preview at digest-preview/web.html and email.html"
         except UserError as exc:
             problems += exc.problems
+        if (preview / "web.html").exists():
+            text += "; digest preview at digest-preview/web.html and email.html"
+        else:
+            text += "; no digest this week, so no preview"
     return Round(text, problems)
 
 
@@ -121,15 +127,27 @@ def serve(
     with http_server(folder, port) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         ready = False
-        for changes in watch(
-            *watched_paths(config), stop_event=stop, debounce=300, rust_timeout=300, yield_on_timeout=True
-        ):
-            if not ready:  # the watcher runs now: nothing saved from here on is missed
-                ready = True
-                report(_rebuild(root, config_path, url, clock_now))
-                started(url)
-            elif changes:
-                report(_rebuild(root, config_path, url, clock_now))
+        while not stop.is_set():
+            settings = _identity(config.path)
+            for changes in watch(
+                *watched_paths(config), stop_event=stop, debounce=300, rust_timeout=300, yield_on_timeout=True
+            ):
+                if not ready:  # the watcher runs now: nothing saved from here on is missed
+                    ready = True
+                    report(_rebuild(root, config_path, url, clock_now))
+                    started(url)
+                elif changes:
+                    report(_rebuild(root, config_path, url, clock_now))
+                    if _identity(config.path) != settings:
+                        break  # the settings file was replaced (saved by rename): watch the new one
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_ino, info.st_dev) if info is not None else None
 
 
 def _rebuild(root: Path, config_path: Path | None, url: str, clock_now: Callable[[], datetime]) -> Round:
