@@ -84,3 +84,17 @@ def test_run_refuses_now_instead_of_ignoring_it(project):
     assert "run always uses the real clock; --now does not apply to it" in result.stderr
     before = run_process("--now", FIXED_NOW_ARG, "run", "-C", project, timeout=30)
     assert before.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["build", "--now", "garbage"], "argument --now: cannot read 'garbage' as a date"),
+        (["serve", "--port", "99999"], "argument --port: '99999' is not a port"),
+    ],
+)
+def test_malformed_option_values_are_command_line_mistakes(run, project, args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run(args[0], "-C", project, *args[1:])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from .. import __version__
+from ..commands import moment_problem
 from ..commands.importing import IMPORT_FORMATS
 
 DESCRIPTION = "Turn a folder of bookmarks into RSS, Atom and JSON feeds and a weekly email digest."
@@ -65,6 +66,7 @@ def _common_options(default=None) -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--now",
+        type=moment_text,
         default=default,
         help="pretend it is this moment (ISO 8601), for previews and reproducible builds",
     )
@@ -84,6 +86,26 @@ def _common_options(default=None) -> argparse.ArgumentParser:
         help="list every repeated warning instead of grouping them",
     )
     return common
+
+
+def port(value: str) -> int:
+    """argparse type of --port: 0 to 65535 (exit 2 otherwise)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port; write a number from 0 to 65535")
+    return number
+
+
+def moment_text(value: str) -> str:
+    """argparse type of --now: a moment linkletter can read (exit 2 otherwise). It is read again
+    with the site's time zone once the settings are known."""
+    problem = moment_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def iso_day(value: str) -> str:
@@ -131,7 +153,7 @@ def _import_options(command: argparse.ArgumentParser) -> None:
 
 def _serve_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--port", type=int, default=8000, help="the port on 127.0.0.1 (default 8000; 0 picks a free one)"
+        "--port", type=port, default=8000, help="the port on 127.0.0.1 (default 8000; 0 picks a free one)"
     )
 
 

@@ -50,6 +50,15 @@ def parse_now(value: str, config: Config) -> datetime:
         raise UserError(exc.at("--now", field=None)) from None
 
 
+def moment_problem(value: str) -> str | None:
+    """Why `value` cannot be a moment (for the command line's own check), or None."""
+    try:
+        moment(value, UTC)
+    except ValueProblem as exc:
+        return f"{exc.message} ({exc.hint})"
+    return None
+
+
 def end_of_day(value: str, config: Config) -> datetime:
     """`--date YYYY-MM-DD`: the last second of that day in the digest's time zone."""
     try:
