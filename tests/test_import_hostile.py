@@ -210,3 +210,11 @@ def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_a_file_that_is_not_a_bookmark_file_is_refused_as_netscape(tmp_path):
+    records, problems = parse("netscape", "notes.txt", b"just some notes\nno links here\n")
+    assert records == []
+    assert [str(p) for p in problems] == [
+        "notes.txt: is not a Netscape bookmark file: it holds no <A HREF=...> link (check the file and FORMAT)"
+    ]

@@ -68,6 +68,7 @@ MAX_FOLDER_DEPTH = 64
 _TAG = re.compile(r"(/?)([A-Za-z][A-Za-z0-9]*)(.*)", re.DOTALL)
 _ATTRIBUTE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _TRUE = frozenset({"1", "true", "yes"})
+_LINK = re.compile(r"<a\s", re.IGNORECASE)
 
 
 def parse_netscape(
@@ -178,6 +179,13 @@ def parse_netscape(
         last, open_link = open_link, None
     finish_dd()
     finish_link()
+    if not records and not col.problems and not _LINK.search(text):
+        col.error(
+            None,
+            None,
+            "is not a Netscape bookmark file: it holds no <A HREF=...> link",
+            "check the file and FORMAT",
+        )
     return records, col.problems
 
 
