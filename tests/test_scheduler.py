@@ -169,3 +169,21 @@ def test_sigterm_stops_a_real_run_cleanly(march_project):
     assert process.returncode == 0, errors
     assert "stopping after the current step" in errors
     assert errors.rstrip().endswith("INFO stopped")
+
+
+def test_an_issue_whose_only_missing_recipient_is_suppressed_counts_as_finished(project):
+    """Suppressed addresses are never mailed, so `run` must not try the issue again every hour."""
+    from linkletter.newsletter.issues import slot_for, slug_for
+    from linkletter.newsletter.ledger import Ledger
+
+    (project / "recipients.csv").write_text("email\nreader@example.org\nbounced@example.org\n")
+    config = load_config(project)
+    runner = Runner(config, lambda: datetime.now(UTC))
+    slot = slot_for(config, datetime(2024, 5, 13, 8, 0, tzinfo=UTC))
+    slug = slug_for(config, slot)
+    with Ledger(project / ".linkletter/ledger.sqlite") as ledger:
+        ledger.record_issue(slug, slot - timedelta(days=7), slot, slot, [])
+        ledger.record_delivery(slug, "reader@example.org", "sent", "<m@x>", "", slot)
+        assert runner._progress(slot) == (True, False)  # bounced@ not answered yet
+        ledger.suppress("bounced@example.org", "550 5.1.1 no such user", slot)
+    assert runner._progress(slot) == (True, True)

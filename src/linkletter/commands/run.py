@@ -91,6 +91,6 @@ class Runner:
             slug = slug_for(self.config, slot)
             if ledger.find_issue(slug) is None:
                 return False, False
-            answered = ledger.deliveries(slug)
+            answered = set(ledger.deliveries(slug)) | set(ledger.suppressed())  # suppressed: never mailed
         recipients, _ = load_recipients(self.config.digest.recipients, "recipients")
         return True, all(r.key in answered for r in recipients)
