@@ -501,9 +501,10 @@ def test_a_one_column_csv_of_recipients(project, run):
 @pytest.mark.parametrize(
     "url, message",
     [
-        ("https://links.example.org/unsubscribe", "must contain {email} or {token}"),
-        ("http://links.example.org/u?e={email}", "must be an https:// URL"),
-        ("https://e.org/u?x={email} >, <javascript:alert(1)", "contains spaces"),
+        ("https://links.example.org/unsubscribe", "must contain {token}"),
+        ("https://links.example.org/unsubscribe?email={email}", "must contain {token}"),
+        ("http://links.example.org/u?t={token}", "must be an https:// URL"),
+        ("https://e.org/u?x={token} >, <javascript:alert(1)", "contains spaces"),
     ],
 )
 def test_unusable_unsubscribe_urls_are_refused(project, run, url, message):

@@ -42,7 +42,7 @@ build:
 # digest:
 #   from: Your Name <you@example.org>
 #   recipients: recipients.txt
-#   unsubscribe_url: https://example.org/unsubscribe?email={{email}}&token={{token}}
+#   unsubscribe_url: https://example.org/unsubscribe?token={{token}}
 #   weekday: monday
 #   time: "09:00"
 # smtp:

@@ -18,7 +18,7 @@ LONG_RECIPIENT = Recipient("r" * 64 + "@" + "d" * 60 + ".example", "N" * 40)
 def message_size(spec: DigestSpec, edition: Edition) -> int:
     """The size of the edition's message as sent, for a long recipient address and unsubscribe URL."""
     unsubscribe = Unsubscribe(
-        spec.unsubscribe_url or "https://example.org/u?e={email}", spec.unsubscribe_mailto, "secret"
+        spec.unsubscribe_url or "https://example.org/u?t={token}&e={email}", spec.unsubscribe_mailto, "secret"
     )
     from .splice import Splicer  # splice imports message, which render (importing this) needs first
 

@@ -170,8 +170,11 @@ def _check_recipients_place(reader: c.Reader, digest: DigestSpec, build: BuildSp
 
 def unsubscribe_url_problem(template: str) -> str | None:
     """Why a `digest.unsubscribe_url` template is unusable, or None."""
-    if "{email}" not in template and "{token}" not in template:
-        return "must contain {email} or {token}, so the link says who unsubscribes"
+    if "{token}" not in template:
+        return (
+            "must contain {token}, so only the recipient can unsubscribe (an address alone can be "
+            "forged by anyone)"
+        )
     sample = template.replace("{email}", "reader%40example.org").replace("{token}", "0f" * 16)
     try:
         url = parse_web_url(sample.replace("{issue}", "2024-05-13"))
