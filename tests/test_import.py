@@ -582,7 +582,7 @@ def test_never_writes_outside_the_content_folder(tmp_path):
 def test_unknown_format_and_missing_file(tmp_path):
     with pytest.raises(UserError, match="unknown format 'delicious'"):
         import_bookmarks(tmp_path, "delicious", IMPORTS / "pinboard.json", False, set(), FIXED_NOW)
-    with pytest.raises(UserError, match="nope.html: is not a file"):
+    with pytest.raises(UserError, match="nope.html: not found"):
         import_bookmarks(tmp_path, "auto", tmp_path / "nope.html", False, set(), FIXED_NOW)
 
 

@@ -202,7 +202,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
     with pytest.raises(UserError) as info:
         import_bookmarks(tmp_path / "content", "auto", path, False, set(), FIXED_NOW)
     assert str(info.value) == (
-        "big.html: is 0 MiB; an export may be at most 0 MiB (split the export into smaller files)"
+        "big.html: is 2 KB; an export may be at most 1000 bytes (split the export into smaller files)"
     )
     assert not (tmp_path / "content").exists()
 

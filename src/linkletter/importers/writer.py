@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..errors import Problem, UserError
+from ..errors import Problem, UserError, ValueProblem
+from ..values.files import read_bounded
 from .common import MAX_INPUT_BYTES, ImportedBookmark, default_now
 from .dropmark import parse_dropmark
 from .netscape import parse_netscape
@@ -129,26 +130,12 @@ def import_bookmarks(
 
 
 def read_export(path: Path, shown: str) -> bytes:
-    """The export's bytes; UserError if it cannot be read or is over MAX_INPUT_BYTES."""
+    """The export's bytes; UserError if it cannot be read, is not a regular file or is over
+    MAX_INPUT_BYTES."""
     try:
-        if not path.is_file():
-            raise UserError(Problem(shown, "is not a file", hint="give the path of an export file"))
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise UserError(
-                Problem(
-                    shown,
-                    f"is {size / 2**20:.0f} MiB; an export may be at most {MAX_INPUT_BYTES // 2**20} MiB",
-                    hint="split the export into smaller files",
-                )
-            )
-        with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise UserError(Problem(shown, f"cannot be read: {exc.strerror}")) from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise UserError(Problem(shown, f"is larger than {MAX_INPUT_BYTES // 2**20} MiB"))
-    return data
+        return read_bounded(path, MAX_INPUT_BYTES, "an export", "split the export into smaller files")
+    except ValueProblem as exc:
+        raise UserError(exc.at(shown)) from None
 
 
 def detect_format(data: bytes, source: str) -> str:
