@@ -19,10 +19,8 @@ FILE_NAME = "ids.json"
 def apply_recorded_namespace(config: Config) -> tuple[Config, list[Problem]]:
     """The config with the recorded namespace in effect (unless site.id_namespace is set), and a
     warning the first time base_url differs from the one last seen."""
-    if config.site.id_namespace:  # set explicitly: ids do not depend on base_url, nothing to say
-        return config, []
     record = load_record(config)
-    if record is None or record[0] == PLACEHOLDER_URL:
+    if record is None or config.site.id_namespace not in ("", record[0]) or record[0] == PLACEHOLDER_URL:
         return config, []
     namespace, seen = record
     notes = []

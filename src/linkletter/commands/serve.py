@@ -20,6 +20,7 @@ from ..model import Config
 from . import load_project
 from .build import build_site
 from .digest import preview_digest
+from .namespace import FILE_NAME as NAMESPACE_FILE
 
 # Feeds as application/xml, which the W3C validator accepts for a feed and browsers display, so the
 # build.xsl stylesheet is applied (they download application/rss+xml or show it as text).
@@ -58,6 +59,9 @@ def serve_config(config: Config, url: str) -> Config:
 
 def build_preview(config: Config, now: datetime) -> Round:
     """Build the local site, and the digest preview of the current week into `digest-preview/`."""
+    # The preview's ids come from the project's namespace (serve_config); its address changes
+    # with every port, which is no site move to record or warn about.
+    (config.build.state_dir / NAMESPACE_FILE).unlink(missing_ok=True)
     result = build_site(config, now)
     problems = list(result.problems)
     text = f"built {len(result.feeds)} feeds from {len(result.bookmarks)} bookmarks"
