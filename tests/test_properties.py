@@ -45,6 +45,7 @@ from linkletter.newsletter.message import header_text
 from linkletter.select import group_sections, newest_first, select_for_feed
 from linkletter.settings.load import load_config
 from linkletter.values.mapping import MAX_DEPTH, parse_mapping
+from linkletter.values.text import clean_text, markup_to_text, plain_text
 from support.feedcheck import check_feed
 
 # --- running every property twice ---------------------------------------------------------------
@@ -982,3 +983,23 @@ def test_shared_dates_are_in_the_digest_week():
     slot = slot_for(config, NOW)
     assert slot - timedelta(days=config.digest.first_issue_days) <= WEEK_START < WEEK_END < slot
     assert date(2024, 5, 13).weekday() == 0
+
+
+# --- the short cut of plain_text ----------------------------------------------------------------
+
+_markupish = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)), st.sampled_from(list("<>&;#/ab\ufeff \t\r\n\x00\x85"))
+    )
+)
+_markupish = st.tuples(st.sampled_from(["", "\ufeff", "\x00\ufeff", " "]), _markupish).map("".join)
+
+
+def _plain_text_short_cut(value):
+    """Text without markup skips the HTML cleaner; it must come out as the cleaner makes it."""
+    assert plain_text(value) == markup_to_text(clean_text(value))
+
+
+test_plain_text_short_cut, test_plain_text_short_cut_slow = twins(500, 50_000, value=_markupish)(
+    _plain_text_short_cut
+)
