@@ -47,6 +47,7 @@ from linkletter.settings.load import load_config
 from linkletter.values.mapping import MAX_DEPTH, parse_mapping
 from linkletter.values.text import clean_text, markup_to_text, plain_text
 from support.feedcheck import check_feed
+from support.yaml_reference import parse_mapping as reference_mapping
 
 # --- running every property twice ---------------------------------------------------------------
 
@@ -310,12 +311,22 @@ def check_front_matter(text: str) -> None:
         except ValueProblem as exc:
             event("parse_mapping: ValueProblem")
             assert exc.message and (exc.line is None or exc.line >= 1)
+            assert _reference(candidate, first_line) == (exc.message, exc.hint, exc.field, exc.line)
             continue
+        assert _reference(candidate, first_line) == (data, lines), "the reference reader agrees"
         event("parse_mapping: " + ("empty" if not data else "a mapping"))
         assert isinstance(data, dict) and plain_values(data), data
         assert depth(data) <= MAX_DEPTH
         assert set(data) <= set(lines), "every top-level key has a line"
         assert all(isinstance(n, int) and n >= first_line for n in lines.values())
+
+
+def _reference(front: str, first_line: int):
+    """What the reference YAML reader makes of `front`: (data, lines), or the problem it raises."""
+    try:
+        return reference_mapping(front, first_line)
+    except ValueProblem as exc:
+        return exc.message, exc.hint, exc.field, exc.line
 
 
 def _front_of(text: str) -> list[tuple[str, int]]:
