@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,21 +30,21 @@ class Unrendered:
     """A body still in Markdown. Rendering and sanitising cost more than everything else a
     bookmark needs, and only the bookmarks shown in a feed or an issue need it, so
     `content.finish` renders it (and the description it implies) when the bookmark is shown.
-    Until then it is kept compressed: most bodies are never shown, and they were half the memory
-    a loaded bookmark holds."""
+    Until then it is kept as UTF-8: most bodies are never shown, and as `str` (4 bytes a
+    character once one emoji is in it) they were half the memory a loaded bookmark holds."""
 
-    packed: bytes  # the Markdown, UTF-8, zlib-compressed (see `of`)
+    packed: bytes  # the Markdown in UTF-8 (see `of`)
     source: str  # the file the body came from (for its problems)
     described: bool  # the file gave a description (else the body's first paragraph is one)
     line: int | None = None  # the line of a front-matter key `body`, where its problems point
 
     @classmethod
     def of(cls, markdown: str, source: str, described: bool, line: int | None = None) -> Unrendered:
-        return cls(zlib.compress(markdown.encode("utf-8", "surrogatepass"), 1), source, described, line)
+        return cls(markdown.encode("utf-8", "surrogatepass"), source, described, line)
 
     @property
     def markdown(self) -> str:
-        return zlib.decompress(self.packed).decode("utf-8", "surrogatepass")
+        return self.packed.decode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True, slots=True)
