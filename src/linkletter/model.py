@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,25 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/linkletter-recipient"
 
 
+def quick_pickling(cls):
+    """A frozen, slotted dataclass pickled as a tuple of its fields. dataclasses' own
+    `__setstate__` calls `fields()` for every object, which made loading the parse cache of
+    100,000 bookmarks slower than it was without slots."""
+    names = tuple(f.name for f in fields(cls))
+    values = attrgetter(*names)
+
+    def getstate(self) -> tuple:
+        return values(self)
+
+    def setstate(self, state: tuple) -> None:
+        for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)
+
+    cls.__getstate__, cls.__setstate__ = getstate, setstate
+    return cls
+
+
+@quick_pickling
 @dataclass(frozen=True, order=True, slots=True)
 class Category:
     slug: str
@@ -25,6 +45,7 @@ class Category:
     key: str = ""  # see categories.category_key
 
 
+@quick_pickling
 @dataclass(frozen=True, slots=True)
 class Unrendered:
     """A body still in Markdown. Rendering and sanitising cost more than everything else a
@@ -47,6 +68,7 @@ class Unrendered:
         return self.packed.decode("utf-8", "surrogatepass")
 
 
+@quick_pickling
 @dataclass(frozen=True, slots=True)
 class Bookmark:
     id: str  # urn:uuid, derived from the normalised link only
