@@ -45,7 +45,9 @@ from linkletter.newsletter.message import header_text
 from linkletter.select import group_sections, newest_first, select_for_feed
 from linkletter.settings.load import load_config
 from linkletter.values.mapping import MAX_DEPTH, parse_mapping
+from linkletter.values.text import clean_text, markup_to_text, plain_text
 from support.feedcheck import check_feed
+from support.yaml_reference import parse_mapping as reference_mapping
 
 # --- running every property twice ---------------------------------------------------------------
 
@@ -309,12 +311,22 @@ def check_front_matter(text: str) -> None:
         except ValueProblem as exc:
             event("parse_mapping: ValueProblem")
             assert exc.message and (exc.line is None or exc.line >= 1)
+            assert _reference(candidate, first_line) == (exc.message, exc.hint, exc.field, exc.line)
             continue
+        assert _reference(candidate, first_line) == (data, lines), "the reference reader agrees"
         event("parse_mapping: " + ("empty" if not data else "a mapping"))
         assert isinstance(data, dict) and plain_values(data), data
         assert depth(data) <= MAX_DEPTH
         assert set(data) <= set(lines), "every top-level key has a line"
         assert all(isinstance(n, int) and n >= first_line for n in lines.values())
+
+
+def _reference(front: str, first_line: int):
+    """What the reference YAML reader makes of `front`: (data, lines), or the problem it raises."""
+    try:
+        return reference_mapping(front, first_line)
+    except ValueProblem as exc:
+        return exc.message, exc.hint, exc.field, exc.line
 
 
 def _front_of(text: str) -> list[tuple[str, int]]:
@@ -982,3 +994,23 @@ def test_shared_dates_are_in_the_digest_week():
     slot = slot_for(config, NOW)
     assert slot - timedelta(days=config.digest.first_issue_days) <= WEEK_START < WEEK_END < slot
     assert date(2024, 5, 13).weekday() == 0
+
+
+# --- the short cut of plain_text ----------------------------------------------------------------
+
+_markupish = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)), st.sampled_from(list("<>&;#/ab\ufeff \t\r\n\x00\x85"))
+    )
+)
+_markupish = st.tuples(st.sampled_from(["", "\ufeff", "\x00\ufeff", " "]), _markupish).map("".join)
+
+
+def _plain_text_short_cut(value):
+    """Text without markup skips the HTML cleaner; it must come out as the cleaner makes it."""
+    assert plain_text(value) == markup_to_text(clean_text(value))
+
+
+test_plain_text_short_cut, test_plain_text_short_cut_slow = twins(500, 50_000, value=_markupish)(
+    _plain_text_short_cut
+)

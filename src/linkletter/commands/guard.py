@@ -72,10 +72,10 @@ def shrinking_feeds(result: BuildResult, manifest: Manifest) -> list[tuple[str, 
 def content_folders(config: Config, bookmarks: list[Bookmark]) -> dict[str, int]:
     """How many bookmark files each top-level folder of the content folder holds."""
     counts: Counter = Counter()
+    content = Path(shown_path(config.build.content_dir, config.root)).parts
     for bookmark in bookmarks:
         for source in (bookmark.source, *bookmark.also_in):
             parts = Path(source).parts
-            content = Path(shown_path(config.build.content_dir, config.root)).parts
             if len(parts) > len(content) + 1 and parts[: len(content)] == content:
                 counts[parts[len(content)]] += 1
     return dict(counts)

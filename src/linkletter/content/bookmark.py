@@ -95,7 +95,7 @@ def _read_fields(
         image=image_url,
         brand=brand or (urlsplit(link).hostname or "").removeprefix("www."),
         source=reader.path,
-        unrendered=Unrendered(body, reader.path, bool(description), reader.lines.get("body"))
+        unrendered=Unrendered.of(body, reader.path, bool(description), reader.lines.get("body"))
         if body.strip()
         else None,
     )

@@ -16,6 +16,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space
 
 
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9_.+'\-]+@([A-Za-z0-9\-]+\.)+[A-Za-z0-9][A-Za-z0-9\-]*")
@@ -36,7 +37,7 @@ def parse_web_url(value: object, spaces: bool = False) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueProblem("missing", "write the full address, starting with https://")
     text = re.sub(r"[\t\n\r]", "", clean_text(value)).strip() if spaces else clean_text(value).strip()
-    if not spaces and any(ch.isspace() for ch in text):
+    if not spaces and _SPACE.search(text):
         raise ValueProblem(f"contains spaces: {text!r}", "encode spaces as %20")
     try:
         parts = urlsplit(text)
@@ -87,7 +88,7 @@ def _ascii_host(host: str) -> str:
 
 def has_spaces(value: object) -> bool:
     """Whether user text for a link holds spaces that parse_web_url encodes."""
-    return isinstance(value, str) and any(ch.isspace() for ch in value.strip())
+    return isinstance(value, str) and _SPACE.search(value.strip()) is not None
 
 
 def link_key(uri: str) -> str:

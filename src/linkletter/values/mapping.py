@@ -15,7 +15,6 @@ import json
 import re
 import tomllib
 from datetime import date, datetime, time
-from typing import Any
 
 import yaml
 
@@ -107,7 +106,7 @@ def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
     """Parse a YAML mapping (front matter or a settings file) into a dict of text, lists and dicts,
     and the line of each key; raise ValueProblem with the line."""
     try:
-        events = list(yaml.parse(front, Loader=_Loader))
+        events = _events(front)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else None
@@ -117,38 +116,66 @@ def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
     return _build(events, first_line)
 
 
+def _events(front: str) -> list:
+    """Every event of the stream (what `yaml.parse` yields, without its generator's cost)."""
+    parser = _Loader(front)
+    try:
+        events = []
+        event = parser.get_event()
+        while type(event) is not _StreamEnd:
+            events.append(event)
+            event = parser.get_event()
+        return events
+    finally:
+        parser.dispose()
+
+
+_Scalar, _StreamEnd, _Alias = yaml.ScalarEvent, yaml.StreamEndEvent, yaml.AliasEvent
+_STARTS = {yaml.MappingStartEvent: dict, yaml.SequenceStartEvent: list}
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _build(events: list, first_line: int) -> tuple[dict, dict[str, int]]:
     stack: list[list] = []  # frames: [container, pending key or None, key line, dotted path]
     root = None
     lines: dict[str, int] = {}
     documents = 0
     for event in events:
-        line = first_line + event.start_mark.line
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise ValueProblem("the front matter holds more than one YAML document", line=line)
-            continue
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ValueProblem("YAML anchors and aliases are not supported", "write the value out", line=line)
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        kind = type(event)
+        if kind is _Scalar:
+            if event.anchor:
+                raise _anchor(first_line + event.start_mark.line)
+            value = None if event.implicit[0] and event.value in _NULLS else event.value
+            root = _place(stack, value, first_line + event.start_mark.line, lines, root)
+        elif kind in _STARTS:
+            line = first_line + event.start_mark.line
+            if event.anchor:
+                raise _anchor(line)
             if len(stack) >= MAX_DEPTH:
                 raise ValueProblem(f"YAML nested deeper than {MAX_DEPTH} levels", line=line)
-            container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
-            stack.append([container, None, line, _path(stack)])
-            continue
-        if isinstance(event, yaml.ScalarEvent):
-            value = None if event.implicit[0] and event.value in _NULLS else event.value
-            root = _place(stack, value, line, lines, root)
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            container = stack.pop()[0]
-            root = _place(stack, container, line, lines, root)
+            stack.append([_STARTS[kind](), None, line, _path(stack)])
+        elif kind in _ENDS:
+            root = _place(stack, stack.pop()[0], first_line + event.start_mark.line, lines, root)
+        elif kind is _Alias:
+            raise _anchor(first_line + event.start_mark.line)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                line = first_line + event.start_mark.line
+                raise ValueProblem("the front matter holds more than one YAML document", line=line)
+    return _root(root, first_line), lines if root is not None else {}
+
+
+def _anchor(line: int) -> ValueProblem:
+    return ValueProblem("YAML anchors and aliases are not supported", "write the value out", line=line)
+
+
+def _root(root, first_line: int) -> dict:
     if root is None:
-        return {}, {}
+        return {}
     if not isinstance(root, dict):
         raise ValueProblem("the front matter must be a mapping of 'key: value'", line=first_line)
-    return root, lines
+    return root
 
 
 def _place(stack: list[list], value, line: int, lines: dict[str, int], root):

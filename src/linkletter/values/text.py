@@ -30,6 +30,11 @@ def plain_text(value: str) -> str:
     would still read as markup defused (`<a` becomes `< a`, `&copy` `& copy`). A title is text,
     not HTML; feed readers and the W3C validator must not see HTML in it."""
     text = clean_text(value)
+    return _SPACES.sub(" ", text).strip() if _is_plain(text) else markup_to_text(text)
+
+
+def markup_to_text(text: str) -> str:
+    """`plain_text` of text that may hold markup, the long way (every round of the cleaner)."""
     for _ in range(MAX_ROUNDS):
         decoded = clean_text(html.unescape(_to_text.clean(text)))
         if decoded == text:
@@ -39,6 +44,15 @@ def plain_text(value: str) -> str:
 
 
 MAX_ROUNDS = 12
+# Text without these reads the same to the HTML cleaner (a leading BOM it drops), so the common
+# case, a title without markup, skips it.
+_NOT_PLAIN = re.compile("[<&\ufeff]")
+
+
+def _is_plain(text: str) -> bool:
+    return _NOT_PLAIN.search(text) is None
+
+
 _MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY_LIKE = re.compile(r"&(#?\w+)")
 _ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
