@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..content.cache import RACY_NS
+from ..content.cache import RACY_NS, write_pickle
 from ..errors import Problem
 from ..model import Bookmark, Config
 from ..values.files import file_identity
@@ -107,10 +106,7 @@ def save_state(config: Config, state: BuildState) -> None:
     """Best effort: without it the next build is a full one."""
     path = state_path(config)
     try:
-        fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(state, handle, protocol=5)
-        os.replace(temp, path)
+        write_pickle(path, state)
     except OSError:
         return
 

@@ -161,13 +161,14 @@ def _save(cache: ParseCache, memo_keys: set[str]) -> None:
     header = cache.folder / "header.pickle"
     header.unlink(missing_ok=True)  # a half-updated cache is never read as whole
     for shard, entries in sorted(shards.items()):
-        _write(cache.folder / f"{shard:02d}.pickle", entries)
+        write_pickle(cache.folder / f"{shard:02d}.pickle", entries)
     saved = time.time_ns()
-    _write(header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo})
+    write_pickle(header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo})
     cache.dirty.clear()
 
 
-def _write(path: Path, value: object) -> None:
+def write_pickle(path: Path, value: object) -> None:
+    """`value` pickled into `path` atomically (a temporary file renamed over it; removed on failure)."""
     fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
