@@ -219,7 +219,7 @@ def check_mail(config: Config, unsubscribe_secret: str | None) -> list[Problem]:
                 config_name(config),
                 f"the environment variable {spec.unsubscribe_secret_env} is not set; every unsubscribe link would carry an empty token",
                 field="digest.unsubscribe_secret_env",
-                hint="it signs the {token} in unsubscribe links; export it before sending (a real send refuses without it)",
+                hint="it signs the {token} in unsubscribe links; export it before sending; a real send refuses without it",
                 severity=WARNING,
             )
         )
