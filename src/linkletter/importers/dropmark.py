@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from .common import Collector, ImportedBookmark, Problem, parse_json_export
+from .common import Collector, ImportedBookmark, Problem
+from .jsonexport import parse_json_export
 
 
 def parse_dropmark(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .common import Collector, ImportedBookmark, Problem, parse_json_export
+from .common import Collector, ImportedBookmark, Problem
+from .jsonexport import parse_json_export
 
 
 def parse_pinboard(
