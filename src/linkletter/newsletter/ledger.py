@@ -49,6 +49,25 @@ CREATE TABLE IF NOT EXISTS suppressions (
 """
 
 
+def _hint(exc: Exception) -> str:
+    """A folder or file linkletter may not write is not a damaged ledger: restoring a backup
+    would not help, and the ledger must not be deleted."""
+    text = str(exc).lower()
+    if (
+        isinstance(exc, PermissionError)
+        or "readonly" in text
+        or "read-only" in text
+        or "unable to open" in text
+    ):
+        return (
+            "the state folder (build.state) and the ledger in it must be writable by the user who runs "
+            "linkletter; never delete the ledger, or everyone is mailed again"
+        )
+    return (
+        "restore it from a backup; never delete it while an issue is being sent, or everyone is mailed again"
+    )
+
+
 @dataclass(frozen=True)
 class IssueRecord:
     slug: str
@@ -72,11 +91,7 @@ class Ledger:
             self.db.execute("SELECT issue, recipient, status, message_id, detail, at FROM deliveries LIMIT 0")
         except (sqlite3.Error, OSError) as exc:
             raise UserError(
-                Problem(
-                    str(path),
-                    f"cannot use the send ledger: {exc}",
-                    hint="restore it from a backup; never delete it while an issue is being sent, or everyone is mailed again",
-                )
+                Problem(str(path), f"cannot use the send ledger: {exc}", hint=_hint(exc))
             ) from None
 
     def close(self) -> None:
