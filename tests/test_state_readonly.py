@@ -1,7 +1,8 @@
 """A state folder (`.linkletter/`) that cannot be written to: every command that needs to write
 there, or to read the ledger (SQLite writes side files next to it), says so in one message naming
-the folder or file, with no traceback; a send mails nobody; `check` still works. Root writes anywhere, so the commands run under setpriv
-without the capabilities that allow it (as anyone else would meet the permissions)."""
+the folder or file, with no traceback; a send mails nobody; `check` still works. Root writes
+anywhere, so the commands run under setpriv without the capabilities that allow it (as anyone
+else would meet the permissions)."""
 
 from __future__ import annotations
 
