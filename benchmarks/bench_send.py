@@ -96,8 +96,8 @@ def send(
     connections: int,
     src: Path,
     profile: Path | None = None,
-) -> tuple[float, float]:
-    """(send-loop msg/s, whole-call msg/s) of one `linkletter send` (the code in `src`) with a
+) -> tuple[float, float, float]:
+    """(send-loop msg/s, whole-call msg/s, CPU seconds of the child) of one `linkletter send` (the code in `src`) with a
     fresh ledger; SystemExit unless the server got exactly one message for each recipient."""
     settings = (project / "linkletter.yaml").read_text(encoding="utf-8")
     settings = settings.replace("  output: dist\n", "  output: dist-send\n  state: .linkletter-send\n")
@@ -115,16 +115,16 @@ def send(
     args = ("send", "-C", str(project), "--config", str(config), "--now", NOW, "--date", DATE)
     env = child_env(LINKLETTER_UNSUBSCRIBE_SECRET="benchmark")
     env["PYTHONPATH"] = os.pathsep.join((str(src), env["PYTHONPATH"]))
-    wall, _, output = run_linkletter(*args, "--ignore-deadline", env=env, profile=profile)
+    child = run_linkletter(*args, "--ignore-deadline", env=env, profile=profile)
     received, first, last = server.stats()
     got = server.recipients()
     if received != recipients or got != Counter(addresses):
         twice = sum(1 for n in got.values() if n > 1)
         raise SystemExit(
             f"the server received {received} messages for {recipients} recipients "
-            f"({len(set(addresses) - set(got))} missing, {twice} more than once):\n{output[-3000:]}"
+            f"({len(set(addresses) - set(got))} missing, {twice} more than once):\n{child.output[-3000:]}"
         )
-    return (received - 1) / (last - first), received / wall
+    return (received - 1) / (last - first), received / child.wall, child.cpu
 
 
 def codes(values: list[str]) -> dict[str, Path]:
@@ -188,15 +188,16 @@ def main() -> None:
 
 def measure(project: Path, server, count: int, connections: int, trees: dict[str, Path], args) -> None:
     """Each tree `args.runs` times, the trees taking turns; medians."""
-    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    rates: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
     for _ in range(args.runs):
         for name, src in trees.items():
             rates[name].append(send(project, server, count, connections, src))
     for name, src in trees.items():
         loop, whole = median(r[0] for r in rates[name]), median(r[1] for r in rates[name])
+        cpu = median(r[2] for r in rates[name])
         print(
             f"    {server.name}, {count} recipients, connections {connections}, {name}: "
-            f"loop {loop:.0f} msg/s, whole call {whole:.0f} msg/s"
+            f"loop {loop:.0f} msg/s, whole call {whole:.0f} msg/s, CPU {cpu:.2f} s"
             f" (runs: {', '.join(f'{r[0]:.0f}' for r in rates[name])})"
         )
         if args.profile:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,12 +99,16 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **extra}
 
 
-def run_linkletter(
-    *args: str, env: dict[str, str] | None = None, profile: Path | None = None
-) -> tuple[float, int, str]:
-    """Run `python -m linkletter ARGS` to completion: (wall seconds, peak RSS bytes of that child,
-    its output). Raises SystemExit with the output if it fails. `profile`: run it under cProfile,
-    the statistics written to that file."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    rss: int  # peak resident bytes of that child
+    output: str
+    cpu: float  # user + system seconds of that child
+
+
+def run_linkletter(*args: str, env: dict[str, str] | None = None, profile: Path | None = None) -> Run:
+    """Run `python -m linkletter ARGS` to completion. Raises SystemExit with the output if it
+    fails. `profile`: run it under cProfile, the statistics written to that file."""
     profiling = ["-m", "cProfile", "-o", str(profile)] if profile else []
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
@@ -121,7 +126,7 @@ def run_linkletter(
     if proc.returncode != 0:
         raise SystemExit(f"linkletter {' '.join(args)} exited with {proc.returncode}:\n{text}")
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB on Linux
-    return elapsed, usage.ru_maxrss * scale, text
+    return Run(elapsed, usage.ru_maxrss * scale, text, usage.ru_utime + usage.ru_stime)
 
 
 def median(values) -> float:

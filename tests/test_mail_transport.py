@@ -1,5 +1,6 @@
 """Issue 10, send: `transport.deliver` does what smtplib's `sendmail` does for one recipient, with
-the dot-stuffing done in one pass. A real SMTP server (aiosmtpd on 127.0.0.1) receives both."""
+the dot-stuffing done in one pass and the commands pipelined where the server offers it. A real
+SMTP server (aiosmtpd on 127.0.0.1, with and without PIPELINING) receives both."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import smtplib
 import pytest
 
 from linkletter.newsletter.transport import deliver, dot_stuffed
-from support.smtpserver import SmtpServer
+from support.smtpserver import PipeliningMailbox, SmtpServer
 
 SENDER = "links@example.org"
 BODIES = [
@@ -21,9 +22,9 @@ BODIES = [
 ]
 
 
-@pytest.fixture
-def server():
-    with SmtpServer() as smtp:
+@pytest.fixture(params=[False, True], ids=["one by one", "pipelined"])
+def server(request):
+    with SmtpServer(pipelining=request.param) as smtp:
         yield smtp
 
 
@@ -88,3 +89,12 @@ def test_a_421_closes_the_connection(server, client):
     assert refused.value.smtp_code == 421
     assert client.sock is None, "closed: the transport opens a new connection for the next message"
     assert server.mailbox.recipients() == {}
+
+
+def test_the_commands_go_out_together_only_where_the_server_offers_pipelining(server, client):
+    deliver(client, SENDER, "erin@example.org", BODIES[0])
+    deliver(client, SENDER, "frank@example.org", BODIES[0])
+    offered = isinstance(server.mailbox, PipeliningMailbox)
+    assert client.has_extn("pipelining") == offered
+    assert getattr(server.mailbox, "pipelined", [False, False]) == [offered, offered]
+    assert server.mailbox.recipients() == {"erin@example.org": 1, "frank@example.org": 1}
