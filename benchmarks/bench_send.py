@@ -1,13 +1,16 @@
 """The digest's render time and the send rate, with what limits the send rate (see README.md).
 
-    python benchmarks/bench_send.py [--runs 3] [--recipients 2000] [--connections 1,4] [--work DIR]
+    python benchmarks/bench_send.py [--runs 3] [--recipients 2000,10000] [--connections 1,4]
+        [--server smtp-sink|aiosmtpd|best] [--code NAME=SRC ...] [--only-send] [--profile DIR] [--work DIR]
 
 On the 1,000-bookmark zipf corpus of make_corpus.py (the 60 links of the week before 2024-05-13):
 (a) `render_issue` in-process, first and again; the whole `linkletter digest` command; (b) the
 cost of one recipient's message, spliced (what `send` does) and built with the email package
-(the reference); (c) `linkletter send` to the counting aiosmtpd server of benchutil.py with a
-fresh ledger each run, `smtp.rate_per_second: 0` (no limit) and each `--connections`; and the
-server's own ceiling: plain smtplib sending the same message bytes in a loop, nothing else.
+(the reference); (c) the server's ceiling (benchutil.send_raw, a client that does nothing per
+message) and `linkletter send` with a fresh ledger each run, `smtp.rate_per_second: 0` (no
+limit) and each `--connections`, to a counting server of benchutil.py (Postfix's smtp-sink where
+installed, else aiosmtpd) that must receive exactly one message per recipient. Several `--code`
+source trees take turns within each case, so their medians compare under the same load.
 """
 
 from __future__ import annotations
@@ -170,7 +173,12 @@ def main() -> None:
         if not args.only_send:
             report_render(project, figures, args.runs)
         for name in args.server or ["best"]:
-            with smtp_server(name) as server:
+            try:
+                chosen = smtp_server(name)
+            except SystemExit as missing:
+                print(f"server {name}: skipped, {missing}")
+                continue
+            with chosen as server:
                 print(f"server: {server.name}")
                 if not args.only_send:
                     top = [ceiling(server, data, 2000) for _ in range(args.runs)]
