@@ -15,7 +15,7 @@ recipient recorded before the server accepted their message, which would skip th
 few accepted messages as possible not yet recorded when the process dies, each of which is mailed
 again by the next run. Batching commits keeps (1) but lets a kill lose a whole batch: up to that
 many duplicates instead of at most one per connection. A commit here is one small write into
-the WAL file (about 50 µs), a few percent of a message's time, so it is not worth that.
+the WAL file (about 50 µs, under a tenth of a message's time), so it is not worth that.
 """
 
 from __future__ import annotations
