@@ -135,10 +135,11 @@ def test_a_template_that_transforms_the_url_renders_for_each_recipient(project):
         assert f"Unsubscribe: {url.upper()}" in message.get_body(("plain",)).get_content()
 
 
-def test_several_connections_deliver_each_message_once_and_keep_the_rules(project):
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one by one", "pipelined"])
+def test_several_connections_deliver_each_message_once_and_keep_the_rules(project, pipelining):
     addresses = [f"reader{i:02d}@example.org" for i in range(30)]
     (project / "recipients.csv").write_text("".join(f"{a}\n" for a in addresses))
-    with SmtpServer() as server:
+    with SmtpServer(pipelining=pipelining) as server:
         configure_smtp(project, server.port, connections=4, rate_per_second=0)
         server.mailbox.permanent.add("reader07@example.org")
         server.mailbox.temporary["reader11@example.org"] = 2

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -92,7 +92,7 @@ class _Run:
     report: SendReport
     on_first_accept: Callable[[], None] | None
     splicer: Splicer
-    flying: list[_Flight] = field(default_factory=list)
+    flying: dict[Future[None], _Flight] = field(default_factory=dict)  # in the order launched
     queue: list[tuple[float, int, int, Recipient]] = field(
         default_factory=list
     )  # (due, order, attempts, recipient)
@@ -101,9 +101,8 @@ class _Run:
     message_refusals: int = 0
     last_detail: str = ""
 
-    @property
-    def sender(self) -> str:
-        return parseaddr(self.config.digest.sender)[1]
+    def __post_init__(self) -> None:
+        self.sender = parseaddr(self.config.digest.sender)[1]
 
 
 def send_digest(
@@ -190,24 +189,21 @@ def _launch(run: _Run, recipient: Recipient, order: int, attempts: int) -> None:
     future = run.lanes.submit(
         lambda transport: send_over(transport, run.sender, recipient.address, data, run.pacing, run.report)
     )
-    run.flying.append(_Flight(future, recipient, message_id, order, attempts))
+    run.flying[future] = _Flight(future, recipient, message_id, order, attempts)
     while len(run.flying) >= run.lanes.width:
-        wait([flight.future for flight in run.flying], return_when=FIRST_COMPLETED)
-        for flight in [f for f in run.flying if f.future.done()]:
-            run.flying.remove(flight)
-            _settle(run, flight)
+        _settle(run, run.flying.pop(run.lanes.next_done()))
 
 
 def _settle_all(run: _Run) -> None:
     while run.flying:
-        _settle(run, run.flying.pop(0))
+        _settle(run, run.flying.pop(run.lanes.next_done()))
 
 
 def _land(run: _Run) -> None:
     """After an error: record what the other connections still had in flight."""
     while run.flying:
         try:
-            _settle(run, run.flying.pop(0))
+            _settle(run, run.flying.pop(run.lanes.next_done()))
         except UserError:
             pass  # the run is stopping already, with the first error
 

@@ -1,14 +1,15 @@
 """Several SMTP connections at once (`smtp.connections`): one thread and one transport per
 connection. Only the talking to the server happens in the threads; the send loop (delivery.py)
-decides, and writes the ledger, in one thread. With one connection there is no thread: a
-message is sent when it is submitted.
+decides, and writes the ledger, in one thread, taking the answers in the order they arrive
+(`next_done`). With one connection there is no thread: a message is sent when it is submitted.
 """
 
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, UserError
@@ -17,38 +18,47 @@ from .transport import ConnectionFailure, DeliveryError, FatalSendError, Transpo
 if TYPE_CHECKING:
     from .delivery import Pacing, SendReport
 
+Job = tuple[Future[None], Callable[[Transport], None]]
+
 
 class Lanes:
-    """`width` transports; `submit(send)` runs `send(transport)` on a free one."""
+    """`width` transports; `submit(send)` runs `send(transport)` on a free one, and `next_done()`
+    returns the futures of the sends in the order they end."""
 
     def __init__(self, transports: Sequence[Transport]):
         self.transports = list(transports)
-        self.free: queue.SimpleQueue[Transport] = queue.SimpleQueue()
-        for transport in self.transports:
-            self.free.put(transport)
-        self.pool = ThreadPoolExecutor(len(self.transports)) if len(self.transports) > 1 else None
+        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()
+        self.threads = []
+        if len(self.transports) > 1:
+            self.threads = [
+                threading.Thread(target=self._serve, args=(t,), daemon=True) for t in self.transports
+            ]
+            for thread in self.threads:
+                thread.start()
 
     @property
     def width(self) -> int:
         return len(self.transports)
 
     def submit(self, send: Callable[[Transport], None]) -> Future[None]:
-        if self.pool is not None:
-            return self.pool.submit(self._on_free, send)
         future: Future[None] = Future()
-        try:
-            send(self.transports[0])
-            future.set_result(None)
-        except Exception as exc:  # handed to whoever reads the result, as a thread would
-            future.set_exception(exc)
+        if self.threads:
+            self.jobs.put((future, send))
+        else:
+            _run(future, send, self.transports[0])
+            self.done.put(future)
         return future
 
-    def _on_free(self, send: Callable[[Transport], None]) -> None:
-        transport = self.free.get()
-        try:
-            send(transport)
-        finally:
-            self.free.put(transport)
+    def next_done(self) -> Future[None]:
+        """The next send to end (waits for it)."""
+        return self.done.get()
+
+    def _serve(self, transport: Transport) -> None:
+        while (job := self.jobs.get()) is not None:
+            future, send = job
+            _run(future, send, transport)
+            self.done.put(future)
 
     def abort(self) -> None:
         """Stop talking on every connection now (safe from a signal handler)."""
@@ -56,10 +66,20 @@ class Lanes:
             transport.abort()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
         for transport in self.transports:
             transport.close()
+
+
+def _run(future: Future[None], send: Callable[[Transport], None], transport: Transport) -> None:
+    try:
+        send(transport)
+        future.set_result(None)
+    except Exception as exc:  # handed to whoever reads the result, as a thread would
+        future.set_exception(exc)
 
 
 def send_over(

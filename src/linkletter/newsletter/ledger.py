@@ -9,6 +9,13 @@ then holds every acceptance that was committed, and nothing half-written. The WA
 disk at checkpoints, not at every commit (`FULL` would cost an fsync, about 0.4 ms, per message):
 a power cut or a kernel crash can lose the last commits before it, and those recipients would get
 the issue again (see the README, "Sending the digest").
+
+Why one commit per message, and not one per batch: exactly-once after `kill -9` needs (1) no
+recipient recorded before the server accepted their message, which would skip them, and (2) as
+few accepted messages as possible not yet recorded when the process dies, each of which is mailed
+again by the next run. Batching commits keeps (1) but lets a kill lose a whole batch: up to that
+many duplicates instead of at most one per connection. A commit here is one small write into
+the WAL file (about 50 µs, under a tenth of a message's time), so it is not worth that.
 """
 
 from __future__ import annotations

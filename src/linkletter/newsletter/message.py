@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .render import Edition
 
 _VERBATIM = frozenset({"list-unsubscribe"})
+_PRINTABLE_ASCII = "".join(chr(c) for c in range(33, 127))
 
 
 class _Policy(EmailPolicy):
@@ -90,7 +91,7 @@ def unsubscribe_url(unsubscribe: Unsubscribe, recipient: Recipient, issue_slug: 
         .replace("{token}", token)
         .replace("{issue}", quote(issue_slug))
     )
-    return quote(filled, safe="".join(chr(c) for c in range(33, 127)))
+    return quote(filled, safe=_PRINTABLE_ASCII)
 
 
 def build_message(

