@@ -5,7 +5,6 @@ half of its items (or vanish), the build stops and writes nothing; `build --allo
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,7 +78,8 @@ def content_folders(config: Config, bookmarks: Sequence[Bookmark | Merged]) -> d
     tops: dict[str, str | None] = {}  # a file's folder -> the top-level folder it is in
     for bookmark in bookmarks:
         for source in (bookmark.source, *bookmark.also_in):
-            folder = os.path.dirname(source)
+            head, slash, _ = source.rpartition("/")
+            folder = head or slash  # "/x.md": the folder is "/"
             if folder not in tops:
                 parts = Path(folder).parts
                 inside = len(parts) > len(content) and parts[: len(content)] == content

@@ -64,7 +64,7 @@ def read_lights(
     """Every listed file's light values, in listing order: the cache's when the file is
     unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
     cache.seen = {shown for _, shown, _ in scan.files}
-    lights = [cache.light(shown, identity) if identity else None for _, shown, identity in scan.files]
+    lights = cache.lights(scan.files)
     misses = [
         (Path(path), shown)
         for (path, shown, _), light in zip(scan.files, lights, strict=True)

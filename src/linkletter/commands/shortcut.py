@@ -51,14 +51,19 @@ def state_path(config: Config) -> Path:
     return config.build.state_dir / STATE_NAME
 
 
-def inputs_key(config: Config, allow_shrink: bool, listing: Sequence[Listed], walk: list[Problem]) -> str:
-    """A digest of everything a build reads besides the clock."""
+def listing_digest(listing: Sequence[Listed]) -> bytes:
+    """A digest of every content file's shown path and identity."""
+    digest = hashlib.sha256("\0".join(shown for _, shown, _ in listing).encode("utf-8", "surrogatepass"))
+    digest.update(array("q", [n for _, _, identity in listing for n in (identity or _UNSEEN)]).tobytes())
+    return digest.digest()
+
+
+def inputs_key(config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem]) -> str:
+    """A digest of everything a build reads besides the clock (`listing`: `listing_digest`)."""
     digest = hashlib.sha256(
         f"{code_tag()}\0{effective(config)!r}\0{allow_shrink}\0{walk!r}".encode("utf-8", "surrogatepass")
     )
-    digest.update("\0".join(shown for _, shown, _ in listing).encode("utf-8", "surrogatepass"))
-    numbers = array("q", [n for _, _, identity in listing for n in (identity or _UNSEEN)])
-    digest.update(numbers.tobytes())
+    digest.update(listing)
     state = config.build.state_dir
     extra = [state / "ledger.sqlite", state / "ledger.sqlite-wal", state / "dist-manifest.json"]
     extra += sorted((state / "issues").glob("*")) + sorted(_files_below(config.build.templates_dir))

@@ -79,12 +79,15 @@ class ParseCache:
             return None
         return entry.parsed
 
-    def light(self, relpath: str, identity: Identity) -> Light | None:
-        """The stored light values if the file's identity is unchanged (and not racy)."""
-        row = self.rows.get(relpath)
-        if row is None or row[0] != identity or identity[1] >= self.saved_ns - RACY_NS:
-            return None
-        return row[2]
+    def lights(self, files: list[tuple[str, str, Identity | None]]) -> list[Light | None]:
+        """`light` of each listed (path, shown path, identity); None where the file changed."""
+        rows, racy = self.rows, self.saved_ns - RACY_NS
+        found: list[Light | None] = []
+        for _, relpath, identity in files:
+            row = rows.get(relpath)
+            usable = row is not None and identity is not None and row[0] == identity and identity[1] < racy
+            found.append(row[2] if usable else None)  # type: ignore[index]
+        return found
 
     def digest(self, relpath: str) -> bytes | None:
         entry = self._entry(relpath)

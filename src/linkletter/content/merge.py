@@ -52,7 +52,11 @@ def spelling(name: str) -> tuple[str, str]:
 
 
 def spellings_of(names: Iterable[str]) -> Spellings:
-    return tuple(pair for pair in map(spelling, names) if pair[0])
+    found = tuple(pair for pair in map(spelling, names) if pair[0])
+    return _SHARED.setdefault(found, found)  # one object per combination: smaller to keep and load
+
+
+_SHARED: dict[Spellings, Spellings] = {}
 
 
 def light_of(parsed: Parsed) -> Light:
