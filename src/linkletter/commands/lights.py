@@ -63,7 +63,8 @@ def read_lights(
 ) -> tuple[list[tuple[str, Light]], dict[str, Parsed]]:
     """Every listed file's light values, in listing order: the cache's when the file is
     unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
-    cache.seen = {shown for _, shown, _ in scan.files}
+    names = [shown for _, shown, _ in scan.files]
+    cache.seen = set(names)
     lights = cache.lights(scan.files)
     misses = [
         (Path(path), shown)
@@ -72,13 +73,11 @@ def read_lights(
     ]
     parsed = parse_files(misses, config.site, cache, progress=progress)
     fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
-    rows = []
-    for (_, shown, _), light in zip(scan.files, lights, strict=True):
+    for index, light in enumerate(lights):
         if light is None:
-            light = light_of(fresh[shown])
-            cache.remember(shown, light)
-        rows.append((shown, light))
-    return rows, fresh
+            lights[index] = light_of(fresh[names[index]])
+            cache.remember(names[index], lights[index])  # type: ignore[arg-type]
+    return list(zip(names, lights, strict=True)), fresh  # type: ignore[arg-type]
 
 
 def _bookmark(

@@ -118,14 +118,15 @@ def next_change(
     now: datetime,
     far: timedelta,
 ) -> datetime | None:
-    """The first moment after `now` at which the same content could give another build."""
-    moments = [e for e in expiries if e > now]
-    for bookmark in bookmarks:
-        moments += [m for m in (bookmark.date, bookmark.date - far) if m > now]
-    ages = {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}
-    for days in ages:
+    """The first moment after `now` at which the same content could give another build: a
+    bookmark's date, the far-future warning's edge before it, a signed image's expiry, the end
+    of a feed's max age for a bookmark."""
+    dates = [b.date for b in bookmarks]
+    later = [d for d in dates if d > now]
+    moments = [e for e in expiries if e > now] + later + [d - far for d in later if d > now + far]
+    for days in {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}:
         age = timedelta(days=days)
-        moments += [b.date + age for b in bookmarks if b.date + age > now]
+        moments += [d + age for d in dates if d > now - age]
     return min(moments, default=None)
 
 

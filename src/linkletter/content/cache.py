@@ -67,6 +67,7 @@ class ParseCache:
     dirty: set[int] = field(default_factory=set)  # shards to write
     seen: set[str] = field(default_factory=set)  # the files listed now; the others are dropped
     rows: dict[str, Row] = field(default_factory=dict)
+    shard_rows: dict[int, dict[str, Row]] = field(default_factory=dict)  # the same rows by shard
     hot: dict[str, Entry] = field(default_factory=dict)
     loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # none stored: all "loaded"
     files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
@@ -105,9 +106,12 @@ class ParseCache:
     def remember(self, relpath: str, light: Light) -> None:
         """Keep the light values of a file just stored (`store`)."""
         entry = self.entries.get(relpath)
-        if entry is not None and self.rows.get(relpath) != (entry.identity, entry.digest, light):
-            self.rows[relpath] = (entry.identity, entry.digest, light)
-            self.dirty.add(shard_of(relpath))
+        row = (entry.identity, entry.digest, light) if entry is not None else None
+        if row is not None and self.rows.get(relpath) != row:
+            self.rows[relpath] = row
+            shard = shard_of(relpath)
+            self.shard_rows.setdefault(shard, {})[relpath] = row
+            self.dirty.add(shard)
 
     def parsed(self, relpath: str) -> Parsed | None:
         """The full parse of a listed file, the one its row describes."""
@@ -138,7 +142,8 @@ class ParseCache:
                 raise ValueError("not a shard")
         except Exception:  # noqa: BLE001 - checked when opened; changed since: parse its files again
             entries = {}
-            self.rows = {p: r for p, r in self.rows.items() if shard_of(p) != shard}
+            for relpath in self.shard_rows.pop(shard, {}):
+                del self.rows[relpath]
             self.dirty.add(shard)
         self.entries.update(entries)
 
@@ -176,6 +181,7 @@ def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]
             if not isinstance(rows, dict):
                 raise ValueError("not a shard")
             cache.rows.update(rows)
+            cache.shard_rows[shard] = rows
         cache.hot = _read(folder / "hot.pickle")
         if not isinstance(cache.hot, dict) or not all(isinstance(e, Entry) for e in cache.hot.values()):
             raise ValueError("not the hot entries")
@@ -220,7 +226,9 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) ->
     assert cache.folder is not None
     for relpath in [p for p in cache.rows if p not in cache.seen]:
         del cache.rows[relpath]
-        cache.dirty.add(shard_of(relpath))
+        shard = shard_of(relpath)
+        del cache.shard_rows[shard][relpath]
+        cache.dirty.add(shard)
     for shard in cache.dirty - cache.loaded:
         cache._load(shard)
     for relpath in [p for p in cache.entries if p not in cache.seen]:
@@ -234,9 +242,10 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) ->
     cache.folder.mkdir(parents=True, exist_ok=True)
     header = cache.folder / "header.pickle"
     header.unlink(missing_ok=True)  # a half-updated cache is never read as whole
-    entries, rows = _by_shard(cache.entries, cache.dirty), _by_shard(cache.rows, cache.dirty)
+    entries = _by_shard(cache.entries, cache.dirty)
     for shard in sorted(cache.dirty):
-        for name, items in ((f"{shard:02d}.pickle", entries[shard]), (f"{shard:02d}.rows.pickle", rows[shard])):
+        rows = cache.shard_rows.get(shard, {})
+        for name, items in ((f"{shard:02d}.pickle", entries[shard]), (f"{shard:02d}.rows.pickle", rows)):
             write_pickle(cache.folder / name, items)
             cache.files[name] = _identity(cache.folder / name)
     if not same_hot or "hot.pickle" not in cache.files:

@@ -85,13 +85,14 @@ def merge_lights(rows: Iterable[tuple[str, Light]]) -> tuple[list[Merged], list[
             else:
                 group.append((source, light))
     resolve = _Resolver(catalog_from(_counts(groups.values())))
+    known, make = resolve.known, tuple.__new__
     merged: list[Merged] = []
     notes: list[Problem] = []
     for key, group in groups.items():
-        if len(group) == 1:
+        if len(group) == 1:  # most links: saved once
             source, light = group[0]
-            assert light.date is not None
-            merged.append(Merged(key, light.link, light.date, resolve(light.spellings), source, (), source))
+            categories = known.get(light.spellings) or resolve(light.spellings)
+            merged.append(make(Merged, (key, light.link, light.date, categories, source, (), source)))
             continue
         group.sort(key=lambda item: (item[1].date, item[0]))
         (first, earliest), (newest, latest) = group[0], group[-1]
