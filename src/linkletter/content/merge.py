@@ -7,7 +7,7 @@ an edit reads and holds only what changed and what is shown."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -73,24 +73,26 @@ def problems_at(light: Light, now: datetime) -> tuple[Problem, ...]:
     return (*light.problems, light.expiry[1])
 
 
-def merge_lights(rows: Iterable[tuple[str, Light]]) -> tuple[list[Merged], list[Problem]]:
+def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[Problem]]:
     """One `Merged` per link, in the order the links first appear in `rows` ((file, light) in
     listing order), categories resolved; and a note for each save merged into another."""
-    groups: dict[str, list[tuple[str, Light]]] = {}
+    groups: dict[str, list[tuple[str, Light]] | tuple[str, Light]] = {}  # a link saved once: no list
     for source, light in rows:
         if light.id is not None:
             group = groups.get(light.id)
             if group is None:
-                groups[light.id] = [(source, light)]
-            else:
+                groups[light.id] = (source, light)
+            elif isinstance(group, list):
                 group.append((source, light))
-    resolve = _Resolver(catalog_from(_counts(groups.values())))
+            else:
+                groups[light.id] = [group, (source, light)]
+    resolve = _Resolver(catalog_from(_counts(rows)))
     known, make = resolve.known, tuple.__new__
     merged: list[Merged] = []
     notes: list[Problem] = []
     for key, group in groups.items():
-        if len(group) == 1:  # most links: saved once
-            source, light = group[0]
+        if isinstance(group, tuple):  # most links: saved once
+            source, light = group
             categories = known.get(light.spellings) or resolve(light.spellings)
             merged.append(make(Merged, (key, light.link, light.date, categories, source, (), source)))
             continue
@@ -113,9 +115,9 @@ def merge_lights(rows: Iterable[tuple[str, Light]]) -> tuple[list[Merged], list[
     return merged, notes
 
 
-def _counts(groups: Iterable[list[tuple[str, Light]]]) -> dict[str, Counter]:
+def _counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
     """How often each spelling of each category key is used, over every file's names."""
-    per_file = Counter(light.spellings for group in groups for _, light in group)
+    per_file = Counter(light.spellings for _, light in rows if light.id is not None)
     counts: dict[str, Counter] = {}
     for pairs, times in per_file.items():
         for key, name in pairs:
