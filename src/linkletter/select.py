@@ -61,7 +61,9 @@ def index_by_category(bookmarks: Iterable[T]) -> dict[str, list[T]]:
     at their bookmarks only, not at every bookmark."""
     index: dict[str, list[T]] = {}
     for bookmark in bookmarks:
-        for key in {c.key for c in bookmark.categories}:
+        categories = bookmark.categories
+        keys = (categories[0].key,) if len(categories) == 1 else {c.key for c in categories}
+        for key in keys:
             index.setdefault(key, []).append(bookmark)
     return index
 

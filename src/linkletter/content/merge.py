@@ -117,9 +117,14 @@ def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[
 
 def _counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
     """How often each spelling of each category key is used, over every file's names."""
-    per_file = Counter(light.spellings for _, light in rows if light.id is not None)
+    combinations: dict[int, tuple[Spellings, int]] = {}  # by object: files share one (see spellings_of)
+    for _, light in rows:
+        if light.id is not None:
+            marker = id(light.spellings)
+            found = combinations.get(marker)
+            combinations[marker] = (light.spellings, found[1] + 1 if found else 1)
     counts: dict[str, Counter] = {}
-    for pairs, times in per_file.items():
+    for pairs, times in combinations.values():
         for key, name in pairs:
             counts.setdefault(key, Counter())[name] += times
     return counts
