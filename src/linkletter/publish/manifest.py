@@ -71,7 +71,7 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
         "identities": dict(sorted(manifest.identities.items())),
     }
-    encoded = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+    encoded = (json.dumps(data, ensure_ascii=False) + "\n").encode()  # no indent: the C encoder
     try:
         if path.read_bytes() == encoded:
             return
