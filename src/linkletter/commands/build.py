@@ -25,7 +25,16 @@ from ..publish.plan import plan_feeds
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
 from .guard import content_folders, shrink_problems
-from .incremental import feeds_to_render, finish_shown, issue_ids, memo_keys, open_cache, record_feeds
+from .incremental import (
+    feeds_to_render,
+    finish_shown,
+    issue_ids,
+    memo_keys,
+    open_cache,
+    pages_mark,
+    record_feeds,
+    unchanged_pages,
+)
 from .lights import Planned, plan_lights
 from .namespace import apply_recorded_namespace, record_namespace
 from .shortcut import (
@@ -136,14 +145,20 @@ def write_site(
     result.unchanged += [
         p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
     ]
-    page_files = pages(config, result, issued)
+    mark = pages_mark(config, result.feeds, issued)
+    kept = unchanged_pages(config, manifest, mark)
+    reported = len(result.problems)
+    page_files = pages(config, result, issued) if kept is None else {}
+    page_names = kept if kept is not None else sorted(page_files)
+    result.unchanged += kept or []
     changed = [plan for plan in result.feeds if plan.path in fresh]
-    write_locked(
-        config, result, manifest, names + sorted(page_files), _files(config, changed, page_files), progress
-    )
-    result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_files))
+    write_locked(config, result, manifest, names + page_names, _files(config, changed, page_files), progress)
+    result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_names))
     result.problems += problems
     record_feeds(config, result, manifest, fresh)
+    done = set(result.written) | set(result.unchanged)
+    whole = len(result.problems) == reported and all(p in done for p in page_names)
+    manifest.pages = {p: mark for p in page_names} if whole else {}
     manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
     manifest.content = content_folders(config, planned.merged)
     result.problems += keep_manifest(config, manifest)

@@ -158,3 +158,33 @@ def record_feeds(config: Config, result, manifest: Manifest, fresh: dict[str, st
                 manifest.fingerprints.pop(plan.path, None)
     current = {plan.path for plan in result.feeds}
     manifest.fingerprints = {k: v for k, v in manifest.fingerprints.items() if k in current}
+
+
+def pages_mark(config: Config, plans: list[FeedPlan], issued: list[Bookmark]) -> str:
+    """What the pages (index, feed lists, digest archive) are made from: the code, the settings,
+    the templates, the ledger and the stored issue pages, each feed's path, title and length,
+    and the published issues' bookmarks."""
+    state = config.build.state_dir
+    digest = hashlib.sha256(f"{code_tag()}\0{effective(config)!r}".encode("utf-8", "surrogatepass"))
+    found = [state / "ledger.sqlite", state / "ledger.sqlite-wal"] + sorted((state / "issues").glob("*"))
+    found += sorted(Path(d) / n for d, _, names in os.walk(config.build.templates_dir) for n in names)
+    for path in found:
+        digest.update(f"{path}\0{identity(str(path))}\n".encode("utf-8", "surrogatepass"))
+    for plan in plans:
+        digest.update(f"{plan.path}\0{plan.title}\0{len(plan.bookmarks)}\n".encode("utf-8", "surrogatepass"))
+    for bookmark in issued:
+        digest.update(repr(bookmark).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def unchanged_pages(config: Config, manifest: Manifest, mark: str) -> list[str] | None:
+    """The page files, when the last pages were made from `mark` and are still in place."""
+    root = str(config.build.output_dir)
+    files = sorted(manifest.pages)
+    same = all(
+        manifest.pages[f] == mark
+        and f in manifest.files
+        and manifest.identities.get(f) == identity(f"{root}/{f}")
+        for f in files
+    )
+    return files if files and same else None
