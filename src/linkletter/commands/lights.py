@@ -40,6 +40,9 @@ def plan_lights(
     issue_ids: set[str],
     progress: Progress | None,
 ) -> Planned:
+    """Every file's light values, the problems a full build reports before writing (the walk's,
+    each file's at `now`, the merged saves'), the merged bookmarks, and every feed's plan with
+    full bookmarks."""
     rows, fresh = read_lights(scan, config, cache, progress)
     problems = list(scan.problems)
     for _, light in rows:
