@@ -204,3 +204,25 @@ def test_a_build_tells_how_parsing_and_writing_go(project):
     assert steps == {"parsing", "writing"}
     assert all(0 < done <= total for _, done, total in heard)
     assert heard[-1][1] == heard[-1][2], "the last step ends complete"
+
+
+def test_pages_are_made_again_only_when_what_they_show_changed(project, run, monkeypatch):
+    from linkletter.commands import build as build_module
+
+    made: list[int] = []
+    real = build_module.pages
+    monkeypatch.setattr(build_module, "pages", lambda *args: made.append(1) or real(*args))
+    build(run, project)
+    path = project / "content/2024/old.md"
+    path.write_text(path.read_text().replace("An old one", "An old one, renamed"))  # same feeds, same lengths
+    made.clear()
+    build(run, project)
+    assert made == [], "an edited title is in no page"
+    index = project / "templates/index.html.j2"
+    index.write_text(index.read_text().replace("<body>", "<body>\n<p>Edited template</p>", 1))
+    build(run, project)
+    assert made == [1]
+    assert "Edited template" in (project / "dist/index.html").read_text()
+    (project / "dist/feeds.opml").unlink()
+    build(run, project)
+    assert made == [1, 1] and (project / "dist/feeds.opml").exists()

@@ -358,7 +358,7 @@ def test_a_build_reads_content_while_holding_the_build_lock(project, monkeypatch
     from linkletter.commands.build import build_site
     from linkletter.settings.load import load_config
 
-    real_load, held = build_module.load_bookmarks, []
+    real_load, held = build_module.plan_lights, []
 
     def load_and_probe(*args):
         with (project / ".linkletter/build.lock").open("a") as probe:
@@ -371,6 +371,6 @@ def test_a_build_reads_content_while_holding_the_build_lock(project, monkeypatch
         return real_load(*args)
 
     (project / ".linkletter").mkdir()
-    monkeypatch.setattr(build_module, "load_bookmarks", load_and_probe)
+    monkeypatch.setattr(build_module, "plan_lights", load_and_probe)
     build_site(load_config(project), __import__("conftest").FIXED_NOW)
     assert held == [True]

@@ -2,67 +2,91 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from .model import Bookmark, Category, FeedSpec, Section
 
 
-def newest_first(bookmarks: Iterable[Bookmark]) -> list[Bookmark]:
+class Dated(Protocol):
+    """What selection reads of a bookmark: a `Bookmark`, or a lighter value with these fields."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def categories(self) -> tuple[Category, ...]: ...
+
+
+T = TypeVar("T", bound=Dated)
+
+
+def newest_first(bookmarks: Iterable[T]) -> list[T]:
     """Newest first; equal dates (common in real exports) ordered by link, then id."""
     return sorted(bookmarks, key=lambda b: (-b.date.timestamp(), b.link, b.id))
 
 
-def select_published(bookmarks: Iterable[Bookmark], now: datetime) -> list[Bookmark]:
+def select_published(bookmarks: Iterable[T], now: datetime) -> list[T]:
     """Leave out bookmarks dated after `now`."""
     return [b for b in bookmarks if b.date <= now]
 
 
-def select_for_feed(bookmarks: Iterable[Bookmark], spec: FeedSpec, now: datetime) -> list[Bookmark]:
+def select_for_feed(bookmarks: Iterable[T], spec: FeedSpec, now: datetime) -> list[T]:
     """The feed's bookmarks: its categories minus exclusions, within max age, newest first,
     at most `limit`."""
+    return take_for_feed(newest_first(select_published(bookmarks, now)), spec, now)
+
+
+def take_for_feed(candidates: Iterable[T], spec: FeedSpec, now: datetime) -> list[T]:
+    """`select_for_feed` of candidates already newest first: it stops at the limit (or at the
+    first bookmark older than max age), so a feed costs its length, not its candidates."""
     wanted = set(spec.categories) if spec.categories is not None else None
     excluded = set(spec.exclude)
     oldest = now - timedelta(days=spec.max_age_days) if spec.max_age_days is not None else None
-    chosen = [
-        b
-        for b in select_published(bookmarks, now)
-        if _matches(b, wanted, excluded) and (oldest is None or b.date >= oldest)
-    ]
-    return newest_first(chosen)[: spec.limit]
+    chosen: list[T] = []
+    for b in candidates:
+        if len(chosen) >= spec.limit or (oldest is not None and b.date < oldest):
+            break
+        if b.date <= now and _matches(b, wanted, excluded):
+            chosen.append(b)
+    return chosen
 
 
-def index_by_category(bookmarks: Iterable[Bookmark]) -> dict[str, list[Bookmark]]:
+def index_by_category(bookmarks: Iterable[T]) -> dict[str, list[T]]:
     """Category key -> its bookmarks (in the given order), so a feed of a few categories looks
     at their bookmarks only, not at every bookmark."""
-    index: dict[str, list[Bookmark]] = {}
+    index: dict[str, list[T]] = {}
     for bookmark in bookmarks:
-        for key in {c.key for c in bookmark.categories}:
+        categories = bookmark.categories
+        keys = (categories[0].key,) if len(categories) == 1 else {c.key for c in categories}
+        for key in keys:
             index.setdefault(key, []).append(bookmark)
     return index
 
 
-def candidates_for_feed(
-    bookmarks: list[Bookmark], index: dict[str, list[Bookmark]], spec: FeedSpec
-) -> list[Bookmark]:
-    """The bookmarks `select_for_feed` can choose from for `spec`: every one, or those of its
-    categories (each once)."""
+def candidates_for_feed(bookmarks: Sequence[T], index: dict[str, list[T]], spec: FeedSpec) -> Sequence[T]:
+    """The bookmarks `select_for_feed` can choose from for `spec`, each once, newest first when
+    `bookmarks` and the index are: every one, or those of its categories."""
     if spec.categories is None:
         return bookmarks
     if len(spec.categories) == 1:
         return index.get(spec.categories[0], [])
     seen = {id(b): b for key in spec.categories for b in index.get(key, [])}
-    return list(seen.values())
+    return newest_first(seen.values())
 
 
-def _matches(bookmark: Bookmark, wanted: set[str] | None, excluded: set[str]) -> bool:
+def _matches(bookmark: Dated, wanted: set[str] | None, excluded: set[str]) -> bool:
     keys = {c.key for c in bookmark.categories}
     if keys & excluded:
         return False
     return wanted is None or bool(keys & wanted)
 
 
-def select_categories(bookmarks: Iterable[Bookmark]) -> list[Category]:
+def select_categories(bookmarks: Iterable[Dated]) -> list[Category]:
     """Every category used by a bookmark, by slug."""
     return sorted({c for b in bookmarks for c in b.categories})
 

@@ -6,9 +6,11 @@ half of its items (or vanish), the build stops and writes nothing; `build --allo
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..content.merge import Merged
 from ..errors import WARNING, Problem, shown_path
 from ..model import Bookmark, Config
 from ..publish.feeds import feed_paths
@@ -69,13 +71,20 @@ def shrinking_feeds(result: BuildResult, manifest: Manifest) -> list[tuple[str, 
     ]
 
 
-def content_folders(config: Config, bookmarks: list[Bookmark]) -> dict[str, int]:
+def content_folders(config: Config, bookmarks: Sequence[Bookmark | Merged]) -> dict[str, int]:
     """How many bookmark files each top-level folder of the content folder holds."""
     counts: Counter = Counter()
     content = Path(shown_path(config.build.content_dir, config.root)).parts
+    tops: dict[str, str | None] = {}  # a file's folder -> the top-level folder it is in
     for bookmark in bookmarks:
         for source in (bookmark.source, *bookmark.also_in):
-            parts = Path(source).parts
-            if len(parts) > len(content) + 1 and parts[: len(content)] == content:
-                counts[parts[len(content)]] += 1
+            head, slash, _ = source.rpartition("/")
+            folder = head or slash  # "/x.md": the folder is "/"
+            if folder not in tops:
+                parts = Path(folder).parts
+                inside = len(parts) > len(content) and parts[: len(content)] == content
+                tops[folder] = parts[len(content)] if inside else None
+            top = tops[folder]
+            if top is not None:
+                counts[top] += 1
     return dict(counts)

@@ -64,7 +64,7 @@ def build_preview(config: Config, now: datetime) -> Round:
     (config.build.state_dir / NAMESPACE_FILE).unlink(missing_ok=True)
     result = build_site(config, now)
     problems = list(result.problems)
-    text = f"built {len(result.feeds)} feeds from {len(result.bookmarks)} bookmarks"
+    text = f"built {result.feed_count} feeds from {result.bookmark_count} bookmarks"
     if config.digest.sender:
         preview = config.build.output_dir / "digest-preview"
         shutil.rmtree(preview, ignore_errors=True)

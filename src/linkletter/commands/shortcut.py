@@ -16,19 +16,23 @@ import hashlib
 import os
 import pickle
 import time
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..content.cache import RACY_NS, write_pickle
+from ..content.merge import Merged
 from ..errors import Problem
 from ..model import Bookmark, Config
 from ..values.files import file_identity
 from .incremental import code_tag, effective
 
 STATE_NAME = "build-state.pickle"
-FORMAT = 1
+FORMAT = 2
+Listed = tuple[str, str, tuple[int, int, int, int] | None]  # path, shown path, identity (`load.Scan`)
+_UNSEEN = (-1, -1, -1, -1)
 
 
 @dataclass
@@ -47,18 +51,19 @@ def state_path(config: Config) -> Path:
     return config.build.state_dir / STATE_NAME
 
 
-def inputs_key(
-    config: Config,
-    allow_shrink: bool,
-    listing: Sequence[tuple[str, tuple[int, ...] | None]],
-    walk: list[Problem],
-) -> str:
-    """A digest of everything a build reads besides the clock."""
+def listing_digest(listing: Sequence[Listed]) -> bytes:
+    """A digest of every content file's shown path and identity."""
+    digest = hashlib.sha256("\0".join(shown for _, shown, _ in listing).encode("utf-8", "surrogatepass"))
+    digest.update(array("q", [n for _, _, identity in listing for n in (identity or _UNSEEN)]).tobytes())
+    return digest.digest()
+
+
+def inputs_key(config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem]) -> str:
+    """A digest of everything a build reads besides the clock (`listing`: `listing_digest`)."""
     digest = hashlib.sha256(
         f"{code_tag()}\0{effective(config)!r}\0{allow_shrink}\0{walk!r}".encode("utf-8", "surrogatepass")
     )
-    for shown, identity in listing:
-        digest.update(f"{shown}\0{identity}\n".encode("utf-8", "surrogatepass"))
+    digest.update(listing)
     state = config.build.state_dir
     extra = [state / "ledger.sqlite", state / "ledger.sqlite-wal", state / "dist-manifest.json"]
     extra += sorted((state / "issues").glob("*")) + sorted(_files_below(config.build.templates_dir))
@@ -71,12 +76,7 @@ def _files_below(folder: Path) -> list[Path]:
     return [Path(d) / n for d, _, names in os.walk(folder) for n in names] if folder.is_dir() else []
 
 
-content_identity = file_identity  # ctime included: a change of permissions moves it too
-
-
-def usable_state(
-    config: Config, key: str, now: datetime, listing: Sequence[tuple[str, tuple[int, ...] | None]]
-) -> BuildState | None:
+def usable_state(config: Config, key: str, now: datetime, listing: Sequence[Listed]) -> BuildState | None:
     """The last build's state if this build would do exactly what it did."""
     try:
         with state_path(config).open("rb") as handle:
@@ -88,7 +88,7 @@ def usable_state(
     if now < state.valid_from or (state.valid_until is not None and now >= state.valid_until):
         return None
     racy = state.saved_ns - RACY_NS
-    if any(identity is None or identity[1] >= racy for _, identity in listing):
+    if any(identity is None or identity[1] >= racy for _, _, identity in listing):
         return None
     root = config.build.output_dir
     for relpath, identity in state.outputs.items():
@@ -112,16 +112,21 @@ def save_state(config: Config, state: BuildState) -> None:
 
 
 def next_change(
-    config: Config, bookmarks: list[Bookmark], expiries: list[datetime], now: datetime, far: timedelta
+    config: Config,
+    bookmarks: Sequence[Bookmark | Merged],
+    expiries: list[datetime],
+    now: datetime,
+    far: timedelta,
 ) -> datetime | None:
-    """The first moment after `now` at which the same content could give another build."""
-    moments = [e for e in expiries if e > now]
-    for bookmark in bookmarks:
-        moments += [m for m in (bookmark.date, bookmark.date - far) if m > now]
-    ages = {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}
-    for days in ages:
+    """The first moment after `now` at which the same content could give another build: a
+    bookmark's date, the far-future warning's edge before it, a signed image's expiry, the end
+    of a feed's max age for a bookmark."""
+    dates = [b.date for b in bookmarks]
+    later = [d for d in dates if d > now]
+    moments = [e for e in expiries if e > now] + later + [d - far for d in later if d > now + far]
+    for days in {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}:
         age = timedelta(days=days)
-        moments += [b.date + age for b in bookmarks if b.date + age > now]
+        moments += [d + age for d in dates if d > now - age]
     return min(moments, default=None)
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..content.cache import ParseCache
 from ..errors import WARNING, Problem, UserError, shown_path
 from ..model import Config, Progress
 from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, save_manifest
@@ -18,6 +17,7 @@ from .shortcut import inputs_key, new_state, next_change, save_state
 
 if TYPE_CHECKING:
     from .build import BuildResult
+    from .lights import Planned
 
 _DISK_WIDE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
@@ -115,7 +115,7 @@ def keep_state(
     config: Config,
     result: BuildResult,
     manifest: Manifest,
-    cache: ParseCache,
+    planned: Planned,
     now: datetime,
     problems: list[Problem],
     inputs: tuple,
@@ -127,10 +127,8 @@ def keep_state(
     }
     if len(outputs) != len(manifest.files) or any(p.is_error for p in result.problems if p.path == "dist"):
         return
-    expiries = [
-        e.parsed.expiry[0] for path, e in cache.entries.items() if e.parsed.expiry and path in cache.seen
-    ]
-    until = next_change(config, result.bookmarks, expiries, now, far)
+    until = next_change(config, planned.merged, planned.expiries, now, far)
     key = inputs_key(config, *inputs)
-    counts = (len(result.bookmarks), len(result.feeds))
-    save_state(config, new_state(key, now, until, outputs, counts, problems))
+    save_state(
+        config, new_state(key, now, until, outputs, (result.bookmark_count, result.feed_count), problems)
+    )

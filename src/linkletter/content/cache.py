@@ -11,9 +11,15 @@ folder, so a rebuild reads and parses only the files that changed.
   settings parsing depends on). A cache with another tag, or one that cannot be read, is a note
   and is rebuilt; it is never trusted blindly.
 - Bodies rendered for feeds are remembered too (`memo`, see `finish`), only those still shown.
+- Each file's `merge.Light` (what merging and planning need, without the text) is kept too,
+  in `rows`, read whole by every build; the full parses are read one shard at a time, only when
+  a file changed or its bookmark is shown and not among the `hot` ones (the files of the
+  bookmarks shown last time, kept in a file of their own).
 
-Stored as pickle (protocol 5) in SHARDS files, so an edit rewrites one shard, not all of them.
-The state folder is the user's own (as the send ledger is); pickle is read from nowhere else.
+Stored as pickle (protocol 5) in SHARDS files of full parses and SHARDS files of rows, so an edit
+rewrites one of each, not all of them. The header, written last, names every file's identity as
+written: a cache missing a file or holding one changed since is not used. The state folder is
+the user's own (as the send ledger is); pickle is read from nowhere else.
 """
 
 from __future__ import annotations
@@ -24,21 +30,24 @@ import pickle
 import tempfile
 import time
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from ..errors import NOTE, WARNING, Problem
 from typing import TYPE_CHECKING
 
+from ..errors import NOTE, WARNING, Problem
+from ..values.files import file_identity
 from .bookmark import Parsed
+from .merge import Light
 
 if TYPE_CHECKING:
     from .finish import Finished
 
-FORMAT = 2
-SHARDS = 32
+FORMAT = 3
+SHARDS = 64
 RACY_NS = 2_000_000_000
 Identity = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (ctime: a reset mtime still shows)
+Row = tuple[Identity, bytes, Light]  # a file's identity, the SHA-256 of its bytes, its light values
 
 
 @dataclass
@@ -52,32 +61,91 @@ class Entry:
 class ParseCache:
     folder: Path | None  # None: no cache (--no-cache), nothing is read or written
     tag: str
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)  # of the shards in `loaded`
     memo: dict[str, Finished] = field(default_factory=dict)
     saved_ns: int = 0
     dirty: set[int] = field(default_factory=set)  # shards to write
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)  # the files listed now; the others are dropped
+    rows: dict[str, Row] = field(default_factory=dict)
+    shard_rows: dict[int, dict[str, Row]] = field(default_factory=dict)  # the same rows by shard
+    hot: dict[str, Entry] = field(default_factory=dict)
+    loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # none stored: all "loaded"
+    files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
 
     def known(self, relpath: str, identity: Identity) -> Parsed | None:
         """The stored result if the file's identity is unchanged (and not racy)."""
         self.seen.add(relpath)
-        entry = self.entries.get(relpath)
+        entry = self._entry(relpath)
         if entry is None or entry.identity != identity or identity[1] >= self.saved_ns - RACY_NS:
             return None
         return entry.parsed
 
+    def lights(self, files: list[tuple[str, str, Identity | None]]) -> list[Light | None]:
+        """`light` of each listed (path, shown path, identity); None where the file changed."""
+        rows, racy = self.rows, self.saved_ns - RACY_NS
+        found: list[Light | None] = []
+        for _, relpath, identity in files:
+            row = rows.get(relpath)
+            usable = row is not None and identity is not None and row[0] == identity and identity[1] < racy
+            found.append(row[2] if usable else None)  # type: ignore[index]
+        return found
+
     def digest(self, relpath: str) -> bytes | None:
-        entry = self.entries.get(relpath)
+        entry = self._entry(relpath)
         return entry.digest if entry else None
 
     def store(self, relpath: str, identity: Identity, digest: bytes, parsed: Parsed | None = None) -> None:
         """Remember a file's result (None: the stored one, whose bytes were found unchanged)."""
-        old = self.entries.get(relpath)
+        old = self._entry(relpath)
         if parsed is None:
             assert old is not None
             parsed = old.parsed
         self.entries[relpath] = Entry(identity, digest, parsed)
         self.dirty.add(shard_of(relpath))
+
+    def remember(self, relpath: str, light: Light) -> None:
+        """Keep the light values of a file just stored (`store`)."""
+        entry = self.entries.get(relpath)
+        row = (entry.identity, entry.digest, light) if entry is not None else None
+        if row is not None and self.rows.get(relpath) != row:
+            self.rows[relpath] = row
+            shard = shard_of(relpath)
+            self.shard_rows.setdefault(shard, {})[relpath] = row
+            self.dirty.add(shard)
+
+    def parsed(self, relpath: str) -> Parsed | None:
+        """The full parse of a listed file, the one its row describes."""
+        entry = self.current(relpath)
+        return entry.parsed if entry is not None else None
+
+    def current(self, relpath: str) -> Entry | None:
+        row = self.rows.get(relpath)
+        if row is None:
+            return None
+        entry = self.hot.get(relpath)
+        if entry is None or entry.digest != row[1]:
+            entry = self._entry(relpath)
+        return entry if entry is not None and entry.digest == row[1] else None
+
+    def _entry(self, relpath: str) -> Entry | None:
+        shard = shard_of(relpath)
+        if shard not in self.loaded:
+            self._load(shard)
+        return self.entries.get(relpath)
+
+    def _load(self, shard: int) -> None:
+        assert self.folder is not None
+        self.loaded.add(shard)
+        try:
+            entries = _read(self.folder / f"{shard:02d}.pickle")
+            if not isinstance(entries, dict) or not all(isinstance(e, Entry) for e in entries.values()):
+                raise ValueError("not a shard")
+        except Exception:  # noqa: BLE001 - checked when opened; changed since: parse its files again
+            entries = {}
+            for relpath in self.shard_rows.pop(shard, {}):
+                del self.rows[relpath]
+            self.dirty.add(shard)
+        self.entries.update(entries)
 
 
 def shard_of(relpath: str) -> int:
@@ -93,8 +161,9 @@ def cache_folder(state_dir: Path) -> Path:
 
 
 def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]]:
-    """The cache in `folder` made with `tag`; an empty one (and a note) when it is missing a
-    shard, was made otherwise or cannot be read."""
+    """The cache in `folder` made with `tag` (its rows, hot entries and memo; shards are read
+    when needed); an empty one (and a note) when it is missing a file, was made otherwise or
+    cannot be read."""
     cache = ParseCache(folder, tag)
     if folder is None or not (folder / "header.pickle").exists():
         cache.dirty = set(range(SHARDS))
@@ -103,14 +172,22 @@ def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]
         header = _read(folder / "header.pickle")
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("tag") != tag:
             return _fresh(folder, tag, "was made by another version or other settings; parsing every file")
+        if any(file_identity(folder / name) != tuple(mark) for name, mark in header["files"].items()):
+            raise ValueError("a file changed since the cache was written")
         cache.saved_ns, cache.memo = int(header["saved_ns"]), dict(header["memo"])
+        cache.files = dict(header["files"])
         for shard in range(SHARDS):
-            entries = _read(folder / f"{shard:02d}.pickle")
-            if not isinstance(entries, dict) or not all(isinstance(e, Entry) for e in entries.values()):
+            rows = _read(folder / f"{shard:02d}.rows.pickle")
+            if not isinstance(rows, dict):
                 raise ValueError("not a shard")
-            cache.entries.update(entries)
+            cache.rows.update(rows)
+            cache.shard_rows[shard] = rows
+        cache.hot = _read(folder / "hot.pickle")
+        if not isinstance(cache.hot, dict) or not all(isinstance(e, Entry) for e in cache.hot.values()):
+            raise ValueError("not the hot entries")
     except Exception:  # noqa: BLE001 - any damage means: start afresh
         return _fresh(folder, tag, "cannot be read (damaged?); parsing every file and writing it anew")
+    cache.loaded = set()
     return cache, []
 
 
@@ -124,14 +201,15 @@ def _read(path: Path):
         return pickle.load(handle)
 
 
-def save_cache(cache: ParseCache, memo_keys: set[str]) -> list[Problem]:
-    """Write the shards that changed, then the header (which names the time it was written).
-    Files no longer seen are dropped; the memo keeps the bodies in `memo_keys` only. A cache that
-    cannot be written is a warning: the next build parses every file."""
+def save_cache(cache: ParseCache, memo_keys: set[str], hot: Collection[str] = ()) -> list[Problem]:
+    """Write the shards that changed, the hot entries (those of the files in `hot`), then the
+    header (which names the time it was written and every file's identity). Files no longer
+    seen are dropped; the memo keeps the bodies in `memo_keys` only. A cache that cannot be
+    written is a warning: the next build parses every file."""
     if cache.folder is None:
         return []
     try:
-        _save(cache, memo_keys)
+        _save(cache, memo_keys, hot)
     except OSError as exc:
         return [
             Problem(
@@ -144,27 +222,57 @@ def save_cache(cache: ParseCache, memo_keys: set[str]) -> list[Problem]:
     return []
 
 
-def _save(cache: ParseCache, memo_keys: set[str]) -> None:
+def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) -> None:
     assert cache.folder is not None
+    for relpath in [p for p in cache.rows if p not in cache.seen]:
+        del cache.rows[relpath]
+        shard = shard_of(relpath)
+        del cache.shard_rows[shard][relpath]
+        cache.dirty.add(shard)
+    for shard in cache.dirty - cache.loaded:
+        cache._load(shard)
     for relpath in [p for p in cache.entries if p not in cache.seen]:
         del cache.entries[relpath]
         cache.dirty.add(shard_of(relpath))
+    hot = {p: e for p in sorted(hot_paths) if (e := cache.current(p)) is not None}
     memo = {k: v for k, v in cache.memo.items() if k in memo_keys}
-    if not cache.dirty and memo.keys() == cache.memo.keys():
+    same_hot = hot.keys() == cache.hot.keys() and all(cache.hot[p] is e for p, e in hot.items())
+    if not cache.dirty and memo.keys() == cache.memo.keys() and same_hot:
         return
     cache.folder.mkdir(parents=True, exist_ok=True)
-    shards: dict[int, dict[str, Entry]] = {shard: {} for shard in cache.dirty}
-    for relpath, entry in cache.entries.items():
-        shard = shard_of(relpath)
-        if shard in shards:
-            shards[shard][relpath] = entry
     header = cache.folder / "header.pickle"
     header.unlink(missing_ok=True)  # a half-updated cache is never read as whole
-    for shard, entries in sorted(shards.items()):
-        write_pickle(cache.folder / f"{shard:02d}.pickle", entries)
+    entries = _by_shard(cache.entries, cache.dirty)
+    for shard in sorted(cache.dirty):
+        rows = cache.shard_rows.get(shard, {})
+        for name, items in ((f"{shard:02d}.pickle", entries[shard]), (f"{shard:02d}.rows.pickle", rows)):
+            write_pickle(cache.folder / name, items)
+            cache.files[name] = _identity(cache.folder / name)
+    if not same_hot or "hot.pickle" not in cache.files:
+        write_pickle(cache.folder / "hot.pickle", hot)
+        cache.files["hot.pickle"] = _identity(cache.folder / "hot.pickle")
     saved = time.time_ns()
-    write_pickle(header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo})
+    write_pickle(
+        header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo, "files": cache.files}
+    )
     cache.dirty.clear()
+    cache.hot = hot
+
+
+def _by_shard(items: dict, shards: set[int]) -> dict[int, dict]:
+    found: dict[int, dict] = {shard: {} for shard in shards}
+    for relpath, value in items.items():
+        shard = shard_of(relpath)
+        if shard in found:
+            found[shard][relpath] = value
+    return found
+
+
+def _identity(path: Path) -> list[int]:
+    found = file_identity(path)
+    if found is None:
+        raise OSError(f"{path.name} vanished while the cache was written")
+    return list(found)
 
 
 def write_pickle(path: Path, value: object) -> None:

@@ -61,12 +61,18 @@ def short_hash(text: str, length: int = 8) -> str:
 
 
 def build_categories(names: Iterable[str]) -> dict[str, Category]:
-    """Every spelling seen (in any order) -> the key's Category. Deterministic for a set of names."""
+    """Category key -> its Category, for every name seen (in any order). Deterministic for a
+    set of names."""
     spellings: dict[str, Counter] = {}
     for name in names:
         key = category_key(name)
         if key:
             spellings.setdefault(key, Counter())[display_name(name)] += 1
+    return catalog_from(spellings)
+
+
+def catalog_from(spellings: dict[str, Counter]) -> dict[str, Category]:
+    """Category key -> its Category, from how often each spelling (display name) of it is used."""
     slugs = _assign_slugs(sorted(spellings))
     return {
         key: Category(slugs[key], min(counts, key=lambda s: (-counts[s], s)), key)

@@ -17,18 +17,16 @@ Rules for real-world variants (the README documents them for users):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
-from ..model import Bookmark, Category, Progress, Site
-from ..values.text import category_key
-from . import categories as cats
+from ..model import Bookmark, Progress, Site
 from .bookmark import apply_now
 from .cache import ParseCache
 from .finish import finish_all, finish_bookmarks
+from .merge import merge_duplicates
 from .parse import parse_files, parse_one
 
 
@@ -65,18 +63,90 @@ def load_bookmarks(
 
 
 Listing = tuple[list[tuple[Path, str]], list[Problem]]
+Identity = tuple[int, int, int, int]
+
+
+class Scan(NamedTuple):
+    """Every bookmark file below the content folder, in a stable order: (path, shown path,
+    identity or None when it cannot be seen), and the problems of the walk."""
+
+    files: list[tuple[str, str, Identity | None]]
+    problems: list[Problem]
 
 
 def list_bookmark_files(content_dir: Path, root: Path) -> Listing:
     """([(path, shown path)], problems of the walk) for every bookmark file."""
+    scan = scan_bookmark_files(content_dir, root)
+    return [(Path(path), shown) for path, shown, _ in scan.files], scan.problems
+
+
+def scan_bookmark_files(content_dir: Path, root: Path) -> Scan:
+    """Every `*.md` file below content_dir with its identity (`values.files.file_identity`), one
+    `stat` each and no `Path` per file. Hidden and `_`-prefixed names are skipped; symlinks to
+    files are followed only when they stay inside content_dir; a symlinked or unreadable
+    sub-folder is reported. Folders in name order, each folder's files before its sub-folders."""
     require_folder(content_dir, root)
-    paths, problems = [], []
-    for path, problem in iter_bookmark_files(content_dir, root):
-        if problem:
-            problems.append(problem)
-        else:
-            paths.append((path, shown_path(path, root)))
-    return paths, problems
+    prefix = _shown_prefix(content_dir, root)
+    walk = _Walk(content_dir.resolve(), root, Scan([], []))
+    walk.folder(str(content_dir), "" if prefix is None else prefix, prefix is not None)
+    return walk.scan
+
+
+def _shown_prefix(content_dir: Path, root: Path) -> str | None:
+    """What `shown_path` puts before a listed file's path below content_dir ("content/"), or None
+    when it must be asked file by file (a content folder reached through a symlink)."""
+    try:
+        shown = content_dir.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            content_dir.resolve().relative_to(root.resolve())
+            return None
+        except ValueError:
+            shown = content_dir.as_posix()
+    return "" if shown == "." else shown.rstrip("/") + "/"
+
+
+class _Walk:
+    def __init__(self, real_root: Path, root: Path, scan: Scan):
+        self.real_root, self.root, self.scan = real_root, root, scan
+
+    def folder(self, folder: str, shown: str, by_prefix: bool) -> None:
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            self.scan.problems.append(_unreadable_folder(Path(folder), self.root, exc))
+            return
+        folders, files = [], []
+        for entry in entries:
+            if _is_folder(entry):
+                if not entry.name.startswith((".", "_")):
+                    folders.append(entry)
+            elif is_bookmark_name(entry.name):
+                files.append(entry)
+        for entry in [f for f in folders if f.is_symlink()]:
+            self.scan.problems.append(_linked_folder(Path(entry.path), self.root))
+        for entry in files:
+            self.file(entry, shown + entry.name if by_prefix else shown_path(Path(entry.path), self.root))
+        for entry in [f for f in folders if not f.is_symlink()]:
+            self.folder(entry.path, shown + entry.name + "/", by_prefix)
+
+    def file(self, entry: os.DirEntry, shown: str) -> None:
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(self.real_root):
+            self.scan.problems.append(
+                Problem(
+                    shown,
+                    "is a symbolic link to a file outside the content folder; skipped",
+                    hint="copy the file into the content folder instead",
+                )
+            )
+            return
+        try:
+            info = entry.stat()
+        except OSError:
+            self.scan.files.append((entry.path, shown, None))
+            return
+        self.scan.files.append((entry.path, shown, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)))
 
 
 def require_folder(content_dir: Path, root: Path) -> None:
@@ -111,35 +181,11 @@ def is_bookmark_name(name: str) -> bool:
     return name.lower().endswith(".md") and not name.startswith((".", "_"))
 
 
-def iter_bookmark_files(content_dir: Path, root: Path) -> Iterator[tuple[Path, Problem | None]]:
-    """Every `*.md` file below content_dir in a stable order. Hidden and `_`-prefixed names are
-    skipped; symlinks to files are followed only when they stay inside content_dir; a symlinked
-    or unreadable sub-folder is reported."""
-    real_root = content_dir.resolve()
-    unreadable: list[OSError] = []
-    for folder, dirnames, filenames in os.walk(content_dir, onerror=unreadable.append, followlinks=False):
-        yield from ((Path(e.filename), _unreadable_folder(Path(e.filename), root, e)) for e in unreadable)
-        unreadable.clear()
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in [d for d in dirnames if (Path(folder) / d).is_symlink()]:
-            dirnames.remove(name)
-            yield Path(folder) / name, _linked_folder(Path(folder) / name, root)
-        for name in sorted(filenames):
-            if not is_bookmark_name(name):
-                continue
-            path = Path(folder) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                yield (
-                    path,
-                    Problem(
-                        shown_path(path, root),
-                        "is a symbolic link to a file outside the content folder; skipped",
-                        hint="copy the file into the content folder instead",
-                    ),
-                )
-                continue
-            yield path, None
-    yield from ((Path(e.filename), _unreadable_folder(Path(e.filename), root, e)) for e in unreadable)
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _unreadable_folder(path: Path, root: Path, exc: OSError) -> Problem:
@@ -170,48 +216,3 @@ def load_bookmark(
         return None, result.names, problems
     done, rendered = finish_bookmarks([bookmark])
     return done.get(bookmark.id, bookmark), result.names, problems + rendered
-
-
-def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[list[Bookmark], list[Problem]]:
-    """One bookmark per link (see the module docstring), categories resolved."""
-    groups: dict[str, list[tuple[Bookmark, tuple[str, ...]]]] = {}
-    for bookmark, names in parsed:
-        groups.setdefault(bookmark.id, []).append((bookmark, names))
-    catalog = cats.build_categories(name for _, names in parsed for name in names)
-    bookmarks: list[Bookmark] = []
-    notes: list[Problem] = []
-    for group in groups.values():
-        group.sort(key=lambda item: (item[0].date, item[0].source))
-        first, newest = group[0][0], group[-1][0]
-        others = tuple(b.source for b, _ in group[1:])
-        bookmarks.append(
-            replace(
-                newest,
-                date=first.date,
-                source=first.source,
-                also_in=others,
-                categories=_resolve(catalog, [name for _, names in group for name in names]),
-            )
-        )
-        notes.extend(
-            Problem(
-                other,
-                f"the same link as {first.source}; merged into one item "
-                "(earliest date, newest save's text, all categories)",
-                field="link",
-                severity=NOTE,
-            )
-            for other in others
-        )
-    return bookmarks, notes
-
-
-def _resolve(catalog: dict[str, Category], names: list[str]) -> tuple[Category, ...]:
-    seen: set[Category] = set()
-    result: list[Category] = []
-    for name in names:
-        category = catalog.get(category_key(name))
-        if category is not None and category not in seen:
-            seen.add(category)
-            result.append(category)
-    return tuple(result)

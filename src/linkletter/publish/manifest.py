@@ -6,7 +6,8 @@ The manifest records each file's SHA-256 as last written and each folder linklet
 file is removed only while it still holds exactly those bytes (a file someone replaced is theirs
 now), and a folder only when linkletter created it and it is empty. It also keeps how many items
 each published feed held, for the check that a build does not silently empty a feed, and what
-each feed was made from and each file's identity, so an unchanged feed is not rendered again.
+each feed (and the pages) were made from and each file's identity, so an unchanged feed is not
+rendered again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Manifest:
     content: dict[str, int] = field(default_factory=dict)  # content sub-folder -> bookmark files
     fingerprints: dict[str, str] = field(default_factory=dict)  # feed -> what it was made from
     identities: dict[str, list[int]] = field(default_factory=dict)  # file -> size, mtime_ns, inode
+    pages: dict[str, str] = field(default_factory=dict)  # page file -> what the pages were made from
 
 
 def digest_of(data: bytes) -> str:
@@ -49,6 +51,7 @@ def load_manifest(path: Path, shown: str) -> Manifest:
             content={str(k): int(v) for k, v in data.get("content", {}).items()},
             fingerprints={str(k): str(v) for k, v in data.get("fingerprints", {}).items()},
             identities={str(k): [int(n) for n in v] for k, v in data.get("identities", {}).items()},
+            pages={str(k): str(v) for k, v in data.get("pages", {}).items()},
         )
     except ValueProblem as exc:
         if exc.message == "not found":
@@ -70,8 +73,9 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
         "content": dict(sorted(manifest.content.items())),
         "fingerprints": dict(sorted(manifest.fingerprints.items())),
         "identities": dict(sorted(manifest.identities.items())),
+        "pages": dict(sorted(manifest.pages.items())),
     }
-    encoded = (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+    encoded = (json.dumps(data, ensure_ascii=False) + "\n").encode()  # no indent: the C encoder
     try:
         if path.read_bytes() == encoded:
             return

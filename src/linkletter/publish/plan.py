@@ -3,38 +3,42 @@ everything), plus one per category. Pure; the clock is a parameter."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from ..model import Bookmark, BuildSpec, Category, Config, FeedSpec
 from ..select import (
+    Dated,
     candidates_for_feed,
     index_by_category,
     newest_first,
-    select_categories,
-    select_for_feed,
     select_published,
+    take_for_feed,
 )
 from .feeds import FeedPlan
+
+T = TypeVar("T", bound=Dated)
 
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def feed_specs(config: Config, bookmarks: list[Bookmark]) -> list[FeedSpec]:
-    """The configured feeds (or one 'all' feed), plus one per category if enabled."""
+def feed_specs(config: Config, index: dict[str, list[T]]) -> list[FeedSpec]:
+    """The configured feeds (or one 'all' feed), plus one per category if enabled (`index`: the
+    published bookmarks by category key)."""
     specs = list(config.feeds) or [default_feed_spec(config)]
     if config.build.category_feeds:
-        specs += [category_feed_spec(config, c) for c in categories_with_feeds(config.build, bookmarks)]
+        specs += [category_feed_spec(config, c) for c in categories_with_feeds(config.build, index)]
     return specs
 
 
-def categories_with_feeds(build: BuildSpec, bookmarks: list[Bookmark]) -> list[Category]:
+def categories_with_feeds(build: BuildSpec, index: dict[str, list[T]]) -> list[Category]:
     """The categories in `build.category_feeds.only` (or all) with at least `min_items` bookmarks."""
-    counts = Counter(c.key for b in bookmarks for c in set(b.categories))
+    found = {key: next(c for c in items[0].categories if c.key == key) for key, items in index.items()}
     return [
         category
-        for category in select_categories(bookmarks)
-        if counts[category.key] >= build.category_min_items
+        for category in sorted(found.values())
+        if len(index[category.key]) >= build.category_min_items
         and (build.category_only is None or category.key in build.category_only)
     ]
 
@@ -63,21 +67,33 @@ def category_feed_spec(config: Config, category: Category) -> FeedSpec:
 
 
 def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list[FeedPlan]:
+    choices, fallback = choose_feeds(config, bookmarks, now)
+    return [feed_plan(config, spec, chosen, fallback) for spec, chosen in choices]
+
+
+def choose_feeds(
+    config: Config, bookmarks: Sequence[T], now: datetime
+) -> tuple[list[tuple[FeedSpec, list[T]]], datetime]:
+    """Each feed's spec and bookmarks, newest first; and the date of a feed left empty (the
+    newest bookmark's). Works on `Bookmark`s or on lighter values with the same fields."""
     published = select_published(bookmarks, now)
     fallback = max((b.date for b in published), default=EMPTY_FEED_DATE)
-    index = index_by_category(newest_first(published))
-    plans = []
-    for spec in feed_specs(config, published):
-        chosen = select_for_feed(candidates_for_feed(published, index, spec), spec, now)
-        plans.append(
-            FeedPlan(
-                path=f"{spec.folder}/{spec.slug}",
-                id=config.site.make_id(f"feed:{spec.folder}/{spec.slug}"),
-                title=spec.title,
-                description=spec.description,
-                bookmarks=tuple(chosen),
-                updated=max((b.date for b in chosen), default=fallback),
-                alternate=config.site.home_url or config.site.base_url,
-            )
-        )
-    return plans
+    ordered = newest_first(published)
+    index = index_by_category(ordered)
+    choices = [
+        (spec, take_for_feed(candidates_for_feed(ordered, index, spec), spec, now))
+        for spec in feed_specs(config, index)
+    ]
+    return choices, fallback
+
+
+def feed_plan(config: Config, spec: FeedSpec, chosen: Sequence[Bookmark], fallback: datetime) -> FeedPlan:
+    return FeedPlan(
+        path=f"{spec.folder}/{spec.slug}",
+        id=config.site.make_id(f"feed:{spec.folder}/{spec.slug}"),
+        title=spec.title,
+        description=spec.description,
+        bookmarks=tuple(chosen),
+        updated=max((b.date for b in chosen), default=fallback),
+        alternate=config.site.home_url or config.site.base_url,
+    )

@@ -1,0 +1,97 @@
+"""A writing build plans on light values (`content.merge`): every file's `Light` comes from the
+parse cache unless the file changed, saves of one link are merged and the feeds chosen on those,
+and only the bookmarks a feed or a published issue shows are turned into full `Bookmark`s (from
+this build's parses, else the cache's hot entries, else its shards). So a rebuild after an edit
+reads the changed files and the shown bookmarks, not every bookmark; a build with an empty cache
+parses every file and gives the same result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..content.bookmark import Parsed, apply_now
+from ..content.cache import ParseCache
+from ..content.load import Scan, no_bookmark_files
+from ..content.merge import Light, Merged, light_of, materialize, merge_lights, problems_at
+from ..content.parse import parse_files
+from ..errors import Problem
+from ..model import Bookmark, Config, Progress
+from ..publish.feeds import FeedPlan
+from ..publish.plan import choose_feeds, feed_plan
+
+
+@dataclass
+class Planned:
+    merged: list[Merged]  # every bookmark, light
+    feeds: list[FeedPlan]  # with full bookmarks (bodies still Markdown)
+    issued: list[Bookmark]  # the bookmarks of published issues, full, in `merged`'s order
+    shown: list[str]  # the files whose parses the shown bookmarks came from
+    problems: list[Problem]
+    expiries: list[datetime]  # every signed image's expiry
+
+
+def plan_lights(
+    config: Config,
+    now: datetime,
+    cache: ParseCache,
+    scan: Scan,
+    issue_ids: set[str],
+    progress: Progress | None,
+) -> Planned:
+    """Every file's light values, the problems a full build reports before writing (the walk's,
+    each file's at `now`, the merged saves'), the merged bookmarks, and every feed's plan with
+    full bookmarks."""
+    rows, fresh = read_lights(scan, config, cache, progress)
+    problems = list(scan.problems)
+    for _, light in rows:
+        if light.problems or light.expiry:
+            problems += problems_at(light, now)
+    if not scan.files and not problems:
+        problems.append(no_bookmark_files(config.build.content_dir, config.root))
+    merged, notes = merge_lights(rows)
+    choices, fallback = choose_feeds(config, merged, now)
+    wanted = {m.id for _, chosen in choices for m in chosen} | issue_ids
+    shown = [m for m in merged if m.id in wanted]
+    full = {m.id: materialize(m, _bookmark(m.newest, fresh, cache, now, scan, config)) for m in shown}
+    feeds = [feed_plan(config, spec, [full[m.id] for m in chosen], fallback) for spec, chosen in choices]
+    issued = [full[m.id] for m in shown if m.id in issue_ids]
+    expiries = [light.expiry[0] for _, light in rows if light.expiry]
+    return Planned(merged, feeds, issued, [m.newest for m in shown], problems + notes, expiries)
+
+
+def read_lights(
+    scan: Scan, config: Config, cache: ParseCache, progress: Progress | None
+) -> tuple[list[tuple[str, Light]], dict[str, Parsed]]:
+    """Every listed file's light values, in listing order: the cache's when the file is
+    unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
+    names = [shown for _, shown, _ in scan.files]
+    cache.seen = set(names)
+    lights = cache.lights(scan.files)
+    misses = [
+        (Path(path), shown)
+        for (path, shown, _), light in zip(scan.files, lights, strict=True)
+        if light is None
+    ]
+    parsed = parse_files(misses, config.site, cache, progress=progress)
+    fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
+    for index, light in enumerate(lights):
+        if light is None:
+            lights[index] = light_of(fresh[names[index]])
+            cache.remember(names[index], lights[index])  # type: ignore[arg-type]
+    return list(zip(names, lights, strict=True)), fresh  # type: ignore[arg-type]
+
+
+def _bookmark(
+    source: str, fresh: dict[str, Parsed], cache: ParseCache, now: datetime, scan: Scan, config: Config
+) -> Bookmark:
+    """A file's bookmark at `now`: parsed by this build, else from the cache (a file it lost
+    since it gave the light values, a shard damaged meanwhile, is read again)."""
+    parsed = fresh.get(source) or cache.parsed(source)
+    if parsed is None:
+        path = next(Path(p) for p, shown, _ in scan.files if shown == source)
+        parsed = parse_files([(path, source)], config.site, cache)[0]
+    bookmark, _ = apply_now(parsed, now)
+    assert bookmark is not None
+    return bookmark
