@@ -80,9 +80,7 @@ def parse_chunk(jobs: list[Job], site: Site) -> list[tuple[bytes | None, Parsed 
 
 def parse_one(path: str, shown: str, site: Site, known: bytes | None) -> tuple[bytes | None, Parsed | None]:
     try:
-        data = read_bounded(
-            Path(path), MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them"
-        )
+        data = read_bounded(path, MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them")
     except ValueProblem as exc:
         return None, Parsed(None, (), [exc.at(shown)])
     digest = content_digest(data)
