@@ -3,7 +3,9 @@
 - `values.simple_yaml` (the seed's flat front matter without libyaml) against the reference YAML
   reader of tests/support: on every input it accepts, the same values, the same key lines, in
   the same order; anything it declines goes to libyaml, whose problems name file, line and field;
-- `parse_web_url`'s already-normal addresses against its long way (`_parse_web_url`);
+- `parse_web_url`'s already-normal addresses against its long way (`_parse_web_url`), and
+  `link_key`'s simple links against its long way (`_link_key`);
+- `split_document` against splitting every line, as it did;
 - `image_expiry`'s quick "no signature here" against parsing the query.
 
 Each property runs twice: a modest number of examples in the normal run and a long-run twin
@@ -21,10 +23,19 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from linkletter.content.bookmark import parse_bookmark
-from linkletter.content.frontmatter import split_document
+from linkletter.content.frontmatter import front_matter_kind, split_document
 from linkletter.errors import ValueProblem
 from linkletter.model import Author, Site
-from linkletter.values.links import _parse_web_url, image_expiry, parse_web_url
+from linkletter.values.links import (
+    _DOT_SEGMENT,
+    _SIMPLE_LINK,
+    _SIMPLE_URI,
+    _link_key,
+    _parse_web_url,
+    image_expiry,
+    link_key,
+    parse_web_url,
+)
 from linkletter.values.mapping import parse_mapping
 from linkletter.values.simple_yaml import read_simple_mapping
 from support.yaml_reference import parse_mapping as reference_mapping
@@ -213,6 +224,49 @@ def test_the_generator_reaches_both_ways():
     assert seen["simple"] > 60 and seen["declined"] > 30, seen
 
 
+def split_document_as_it_was(text: str) -> tuple[str, int, str, int]:
+    """`split_document` before it searched for the closing line (every line split and compared)."""
+    if not text.strip():
+        raise ValueProblem("the file is empty", "a bookmark starts with a '---' line")
+    kind = front_matter_kind(text)
+    if kind == "json":
+        return split_document(text)
+    fence = "+++" if kind == "toml" else "---"
+    lines = text.split("\n")
+    if lines[0].rstrip() != fence:
+        raise ValueProblem("no front matter: the first line must be '---'", line=1)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() == fence or (kind == "yaml" and lines[index].rstrip() == "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
+    raise ValueProblem("the front matter is never closed", line=1)
+
+
+def _outcome(split, text):
+    try:
+        return split(text)
+    except ValueProblem as exc:
+        return exc.message, exc.line
+
+
+document_parts = st.one_of(
+    st.sampled_from(
+        ["---", "+++", "...", "--- ", "---\t", "---\xa0", "---\u2028", " ---", "----", "+++ ", "\ufeff---"]
+    ),
+    st.sampled_from(["title: x", "", " ", "body", "{}", "a = 1", "\r", "\x1c", "\x85"]),
+    st.text(max_size=8),
+)
+
+
+def _split_as_it_was(parts):
+    text = "\n".join(parts)
+    assert _outcome(split_document, text) == _outcome(split_document_as_it_was, text)
+
+
+test_documents_are_split_as_before, test_documents_are_split_as_before_slow = twins(
+    1_000, parts=st.lists(document_parts, max_size=8)
+)(_split_as_it_was)
+
+
 # --- addresses -----------------------------------------------------------------------------------
 
 url_chars = st.text(
@@ -253,6 +307,22 @@ urls = st.builds(
 )
 
 
+segments = st.sampled_from(["a", "b.c", ".", "..", "", ".well-known", "x%7e", "x%7E", "~u", "a=b", "é"])
+pairs = st.tuples(
+    st.sampled_from(["utm_source", "UTM_Medium", "fbclid", "q", "a.b", "x~", "", "k%20", "k+"]),
+    st.sampled_from(["=", "", "=="]),
+    st.sampled_from(["1", "", "a-b", "x y", "%41"]),
+)
+links = st.builds(
+    lambda scheme, host, path, query, fragment: f"{scheme}://{host}{path}{query}{fragment}",
+    st.sampled_from(["https", "http"]),
+    st.sampled_from(["example.org", "a.b", "h.org:8080"]),
+    st.lists(segments, max_size=4).map(lambda parts: "".join("/" + p for p in parts)),
+    st.lists(pairs, max_size=3).map(lambda ps: ("?" if ps else "") + "&".join(k + e + v for k, e, v in ps)),
+    st.sampled_from(["", "#", "#top", "#/route", "#!bang", "#a#b"]),
+)
+
+
 def _long_way(value: str, spaces: bool):
     try:
         return _parse_web_url(value, spaces)
@@ -272,6 +342,19 @@ def _same_address(url, spaces):
     test_addresses_are_normalised_as_the_long_way_does,
     test_addresses_are_normalised_as_the_long_way_does_slow,
 ) = twins(1_000, url=urls, spaces=st.booleans())(_same_address)
+
+
+def _same_key(url, spaces):
+    try:
+        uri = parse_web_url(url, spaces)
+    except ValueProblem:
+        uri = url  # link_key takes what it is given
+    assert link_key(uri) == _link_key(uri)
+
+
+test_link_keys_are_made_as_the_long_way_does, test_link_keys_are_made_as_the_long_way_does_slow = twins(
+    1_000, url=st.one_of(urls, links), spaces=st.booleans()
+)(_same_key)
 
 
 @pytest.mark.parametrize(
@@ -330,3 +413,19 @@ def _expiry_is_found_however_it_is_written(pairs):
 test_signed_images_are_found_however_written, test_signed_images_are_found_however_written_slow = twins(
     1_000, pairs=st.lists(st.tuples(query_keys, query_values), max_size=3)
 )(_expiry_is_found_however_it_is_written)
+
+
+def test_the_address_generators_reach_both_ways():
+    """Enough generated addresses must take each short cut, and enough the long way."""
+    seen = {"uri": 0, "key": 0, "total": 0}
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.one_of(urls, links))
+    def count(url):
+        seen["total"] += 1
+        seen["uri"] += bool(_SIMPLE_URI.fullmatch(url))
+        simple = _SIMPLE_LINK.fullmatch(url)
+        seen["key"] += bool(simple and not _DOT_SEGMENT.search(simple.group(2) or ""))
+
+    count()
+    assert 20 < seen["uri"] < seen["total"] - 20 and 20 < seen["key"] < seen["total"] - 20, seen

@@ -5,6 +5,7 @@ start of the file (both as Hugo writes them)."""
 from __future__ import annotations
 
 import json
+import re
 
 from ..errors import ValueProblem
 
@@ -14,7 +15,7 @@ TOML_FENCE = "+++"
 
 def front_matter_kind(text: str) -> str:
     """'yaml', 'toml' or 'json', from the file's first line."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip()
+    first = _first_line(text.lstrip("\ufeff")).rstrip()
     if first == TOML_FENCE:
         return "toml"
     return "json" if first.startswith("{") else "yaml"
@@ -28,17 +29,29 @@ def split_document(text: str) -> tuple[str, int, str, int]:
     if kind == "json":
         return _split_json(text)
     fence = TOML_FENCE if kind == "toml" else FENCE
-    lines = text.split("\n")
-    if lines[0].rstrip() != fence:
+    if _first_line(text).rstrip() != fence:
         raise ValueProblem(
             "no front matter: the first line must be '---'", "see the README for the format", line=1
         )
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == fence or (kind == "yaml" and lines[index].rstrip() == "..."):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, 2, body, index + 2
-    raise ValueProblem("the front matter is never closed", f"add a line '{fence}' after the last key", line=1)
+    start = text.find("\n") + 1
+    closing = _CLOSING[kind].search(text, start) if start else None
+    if closing is None:
+        raise ValueProblem("the front matter is never closed", f"add a line '{fence}' after the last key", line=1)
+    front = text[start : max(start, closing.start() - 1)]
+    return front, 2, text[closing.end() + 1 :], text.count("\n", 0, closing.start()) + 2
+
+
+# A line that closes the front matter: the fence (YAML also `...`) and nothing but spaces after it
+# (`\s` is what `str.rstrip` strips).
+_CLOSING = {
+    "yaml": re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE),
+    "toml": re.compile(r"^\+\+\+[^\S\n]*$", re.MULTILINE),
+}
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 def _split_json(text: str) -> tuple[str, int, str, int]:

@@ -114,6 +114,28 @@ def link_key(uri: str) -> str:
     slash, dot segments (`a/./b`), escapes of unreserved characters (`%7E` is `~`), the case of
     escapes, tracking parameters (utm_*, fbclid, gclid) and plain #fragments do not count. Bytes
     that are not UTF-8 (`%E9`, `%E8`) stay distinct."""
+    simple = _SIMPLE_LINK.fullmatch(uri)
+    if simple is None or _DOT_SEGMENT.search(simple.group(2) or ""):
+        return _link_key(uri)
+    host, path, query, fragment = simple.groups()
+    if query:
+        query = "&".join(pair for pair in query.split("&") if not _TRACKING.match(pair.partition("=")[0]))
+    key = f"https://{host}{(path or '').rstrip('/') or '/'}"
+    key += f"?{query}" if query else ""
+    return key + (f"#{fragment}" if fragment and fragment.startswith(("/", "!")) else "")
+
+
+# A link `link_key` takes apart without urllib: an ASCII host without port or user, a path
+# without escapes, a query of `key=value` pairs that encoding leaves alone.
+_PAIR = r"[A-Za-z0-9_.~\-]+=[A-Za-z0-9_.~\-]*"
+_SIMPLE_LINK = re.compile(
+    rf"https?://([a-z0-9.\-]+)(/[A-Za-z0-9_.~\-!$&'()*+,;=:@/]*)?(?:\?({_PAIR}(?:&{_PAIR})*))?(?:#(.*))?"
+)
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
+
+
+def _link_key(uri: str) -> str:
+    """`link_key` the long way."""
     parts = urlsplit(uri)
     path = _remove_dot_segments(_normal_escapes(parts.path)).rstrip("/") or "/"
     pairs = parse_qsl(parts.query, keep_blank_values=True, errors="surrogateescape")
