@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import html
 import os
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
 from dataclasses import replace
 
 from ..errors import WARNING, Problem
+from ..values.pools import forked_pool
 from ..model import Bookmark, Unrendered
 from ..values.text import plain_text, shorten
 
@@ -57,7 +57,7 @@ def render_bodies(bookmarks: list[Bookmark], workers: int | None = None) -> list
     from .markup import markdown_parser
 
     markdown_parser()  # made before the workers fork, so they inherit it instead of each importing it
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with forked_pool(workers) as pool:
         return [result for chunk in pool.map(_render_chunk, chunks) for result in chunk]
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Problem, ValueProblem
+from ..values.pools import forked_pool
 from ..model import Progress, Site
 from ..values.files import file_identity
 from ..values.files import decode_text, read_bounded
@@ -63,7 +63,7 @@ def _run(
     if len(work) < PARALLEL_FROM or workers < 2:
         with prefetching([path for path, _, _ in work]):
             return _collect((parse_chunk(chunk, site) for chunk in chunks), results, len(work), progress)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with forked_pool(workers) as pool:
         done = pool.map(parse_chunk, chunks, [site] * len(chunks))  # the workers are forked here
         with prefetching([path for path, _, _ in work]):
             return _collect(done, results, len(work), progress)
