@@ -23,7 +23,7 @@ def front_matter_kind(text: str) -> str:
 
 def split_document(text: str) -> tuple[str, int, str, int]:
     """Return (front matter, its first line, body, body's first line). Text has LF line ends."""
-    if not text.strip():
+    if not text or text.isspace():
         raise ValueProblem("the file is empty", "a bookmark starts with a '---' line")
     kind = front_matter_kind(text)
     if kind == "json":
@@ -33,19 +33,19 @@ def split_document(text: str) -> tuple[str, int, str, int]:
         raise ValueProblem(
             "no front matter: the first line must be '---'", "see the README for the format", line=1
         )
-    start = text.find("\n") + 1
-    closing = _CLOSING[kind].search(text, start) if start else None
+    start = text.find("\n")
+    closing = _CLOSING[kind].search(text, start) if start >= 0 else None
     if closing is None:
         raise ValueProblem("the front matter is never closed", f"add a line '{fence}' after the last key", line=1)
-    front = text[start : max(start, closing.start() - 1)]
-    return front, 2, text[closing.end() + 1 :], text.count("\n", 0, closing.start()) + 2
+    front = text[start + 1 : closing.start()]
+    return front, 2, text[closing.end() + 1 :], text.count("\n", 0, closing.start() + 1) + 2
 
 
-# A line that closes the front matter: the fence (YAML also `...`) and nothing but spaces after it
-# (`\s` is what `str.rstrip` strips).
+# The line break before a line that closes the front matter: the fence (YAML also `...`) and
+# nothing but spaces after it (`\s` is what `str.rstrip` strips).
 _CLOSING = {
-    "yaml": re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE),
-    "toml": re.compile(r"^\+\+\+[^\S\n]*$", re.MULTILINE),
+    "yaml": re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?=\n|\Z)"),
+    "toml": re.compile(r"\n\+\+\+[^\S\n]*(?=\n|\Z)"),
 }
 
 
