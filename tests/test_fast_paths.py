@@ -6,6 +6,7 @@
 - `parse_web_url`'s already-normal addresses against its long way (`_parse_web_url`), and
   `link_key`'s simple links against its long way (`_link_key`);
 - `split_document` against splitting every line, as it did;
+- `markup_to_text` stopping once the text is plain, against another round of the cleaner;
 - `image_expiry`'s quick "no signature here" against parsing the query.
 
 Each property runs twice: a modest number of examples in the normal run and a long-run twin
@@ -13,7 +14,9 @@ marked `slow` (LINKLETTER_SLOW_EXAMPLES overrides its count)."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,6 +41,9 @@ from linkletter.values.links import (
 )
 from linkletter.values.mapping import parse_mapping
 from linkletter.values.simple_yaml import read_simple_mapping
+from linkletter.values.text import MAX_ROUNDS, clean_text, markup_to_text
+from linkletter.values.text import _defuse as defuse
+from linkletter.values.text import _to_text as text_cleaner
 from support.yaml_reference import parse_mapping as reference_mapping
 
 SLOW = int(os.environ.get("LINKLETTER_SLOW_EXAMPLES", 20_000))
@@ -265,6 +271,39 @@ def _split_as_it_was(parts):
 test_documents_are_split_as_before, test_documents_are_split_as_before_slow = twins(
     1_000, parts=st.lists(document_parts, max_size=8)
 )(_split_as_it_was)
+
+
+def markup_to_text_as_it_was(text: str) -> str:
+    """`markup_to_text` before it stopped at plain text: rounds until one changes nothing."""
+    for _ in range(MAX_ROUNDS):
+        decoded = clean_text(html.unescape(text_cleaner.clean(text)))
+        if decoded == text:
+            break
+        text = decoded
+    return re.sub(r"\s+", " ", defuse(text)).strip()
+
+
+markupish = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["&amp;", "&lt;b&gt;", "&amp;lt;i&amp;gt;", "&quot;", "&#8217;", "&nbsp;", "&copy", "&notit;"]
+        ),
+        st.sampled_from(
+            ["<b>", "</p>", "<script>x</script>", "<", ">", "&", ";", "#", "\ufeff", "\x00", " ", "a"]
+        ),
+        st.text(max_size=4),
+    ),
+    max_size=10,
+).map("".join)
+
+
+def _markup_as_it_was(value):
+    assert markup_to_text(clean_text(value)) == markup_to_text_as_it_was(clean_text(value))
+
+
+test_markup_to_text_stops_early_alike, test_markup_to_text_stops_early_alike_slow = twins(
+    1_000, value=markupish
+)(_markup_as_it_was)
 
 
 # --- addresses -----------------------------------------------------------------------------------
