@@ -20,8 +20,9 @@ _ENTRY = re.compile(rf"({_KEY}):(?: +(.*))?")  # a top-level key and its value (
 _NESTED = re.compile(rf"( +)({_KEY}):(?: +(.*))?")
 _ITEM = re.compile(r"( *)-(?: +(.*))?")
 # Characters left to YAML: tabs, carriage returns, a byte-order mark, YAML's own line
-# separators, and what YAML cannot carry at all.
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# separators, and what YAML cannot carry at all (written as the characters to refuse: the
+# class of the ones to accept took 12 ms to compile).
+_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 class Unsure(Exception):
