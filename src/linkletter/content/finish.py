@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ..errors import WARNING, Problem
-from ..values.pools import forked_pool
 from ..model import Bookmark, Unrendered
+from ..values.pools import forked_pool
 from ..values.text import plain_text, shorten
 
 MAX_BODY = 64 * 1024

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Problem, ValueProblem
-from ..values.pools import forked_pool
 from ..model import Progress, Site
 from ..values.files import file_identity
 from ..values.files import decode_text, read_bounded
+from ..values.pools import forked_pool
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
 from .cache import Identity, ParseCache, content_digest
