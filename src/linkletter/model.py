@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,8 +109,12 @@ class Site:
 
     def make_id(self, name: str) -> str:
         """A stable urn:uuid for `name` within this site (see README, "Ids")."""
-        namespace = uuid.uuid5(uuid.NAMESPACE_URL, self.id_namespace or self.base_url)
-        return uuid.uuid5(namespace, name).urn
+        return uuid.uuid5(_id_namespace(self.id_namespace or self.base_url), name).urn
+
+
+@lru_cache(maxsize=16)
+def _id_namespace(name: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, name)
 
 
 @dataclass(frozen=True)

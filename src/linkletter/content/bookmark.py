@@ -55,6 +55,9 @@ def parse_bookmark(text: str, source: str, site: Site) -> Parsed:
     reader = c.Reader(source, lines)
     if reader.value("draft", c.boolean, data.get("draft")):
         return Parsed(None, (), reader.problems)
+    if "\\" in front or UNWANTED_CHARACTERS.search(front):  # else no value can hold one
+        for key in _fields_with_control_characters(data):
+            reader.warn(key, "control characters removed", "they cannot appear in a feed")
     bookmark, names, expiry = _read_fields(reader, data, body, site)
     return Parsed(None if reader.failed else bookmark, names, reader.problems, expiry)
 
@@ -70,8 +73,6 @@ def apply_now(parsed: Parsed, now: datetime) -> tuple[Bookmark | None, list[Prob
 def _read_fields(
     reader: c.Reader, data: dict[str, Any], body: str, site: Site
 ) -> tuple[Bookmark | None, tuple[str, ...], tuple[datetime, Problem] | None]:
-    for key in _fields_with_control_characters(data):
-        reader.warn(key, "control characters removed", "they cannot appear in a feed")
     link = reader.value("link", parse_web_url, data.get("link"), True)
     if link and has_spaces(data.get("link")):
         reader.problem("link", "contains spaces; encoded as %20, as browsers do", severity=NOTE)

@@ -5,6 +5,7 @@ start of the file (both as Hugo writes them)."""
 from __future__ import annotations
 
 import json
+import re
 
 from ..errors import ValueProblem
 
@@ -14,7 +15,7 @@ TOML_FENCE = "+++"
 
 def front_matter_kind(text: str) -> str:
     """'yaml', 'toml' or 'json', from the file's first line."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip()
+    first = _first_line(text.lstrip("\ufeff")).rstrip()
     if first == TOML_FENCE:
         return "toml"
     return "json" if first.startswith("{") else "yaml"
@@ -22,23 +23,35 @@ def front_matter_kind(text: str) -> str:
 
 def split_document(text: str) -> tuple[str, int, str, int]:
     """Return (front matter, its first line, body, body's first line). Text has LF line ends."""
-    if not text.strip():
+    if not text or text.isspace():
         raise ValueProblem("the file is empty", "a bookmark starts with a '---' line")
     kind = front_matter_kind(text)
     if kind == "json":
         return _split_json(text)
     fence = TOML_FENCE if kind == "toml" else FENCE
-    lines = text.split("\n")
-    if lines[0].rstrip() != fence:
+    if _first_line(text).rstrip() != fence:
         raise ValueProblem(
             "no front matter: the first line must be '---'", "see the README for the format", line=1
         )
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == fence or (kind == "yaml" and lines[index].rstrip() == "..."):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, 2, body, index + 2
-    raise ValueProblem("the front matter is never closed", f"add a line '{fence}' after the last key", line=1)
+    start = text.find("\n")
+    closing = _CLOSING[kind].search(text, start) if start >= 0 else None
+    if closing is None:
+        raise ValueProblem("the front matter is never closed", f"add a line '{fence}' after the last key", line=1)
+    front = text[start + 1 : closing.start()]
+    return front, 2, text[closing.end() + 1 :], text.count("\n", 0, closing.start() + 1) + 2
+
+
+# The line break before a line that closes the front matter: the fence (YAML also `...`) and
+# nothing but spaces after it (`\s` is what `str.rstrip` strips).
+_CLOSING = {
+    "yaml": re.compile(r"\n(?:---|\.\.\.)[^\S\n]*(?=\n|\Z)"),
+    "toml": re.compile(r"\n\+\+\+[^\S\n]*(?=\n|\Z)"),
+}
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 def _split_json(text: str) -> tuple[str, int, str, int]:

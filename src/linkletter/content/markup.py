@@ -34,7 +34,7 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 _MARKDOWN: list = []
 
 
-def _markdown():
+def markdown_parser():
     """The Markdown parser, made on first use (importing markdown-it costs a rebuild that renders
     nothing)."""
     if not _MARKDOWN:
@@ -92,7 +92,7 @@ def render_markdown(source: str, base: str | None = None) -> tuple[str, str | No
     text (escaped) first."""
     if not source.strip():
         return "", None
-    rendered = _markdown().render(clean_text(source))
+    rendered = markdown_parser().render(clean_text(source))
     problem = too_much_markup(rendered)
     if problem:
         text = html.escape(
@@ -123,7 +123,7 @@ def too_much_markup(fragment: str) -> str | None:
 
 def first_paragraph(source: str, limit: int = 300) -> str:
     """The plain text of the first paragraph of a Markdown body, shortened at a word."""
-    markdown = _markdown()
+    markdown = markdown_parser()
     tokens = markdown.parse(clean_text(source))
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and index + 1 < len(tokens):

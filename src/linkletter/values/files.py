@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import ValueProblem
 
 
-def read_bounded(path: Path, limit: int, what: str = "this file", hint: str | None = None) -> bytes:
+def read_bounded(path: Path | str, limit: int, what: str = "this file", hint: str | None = None) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; ValueProblem otherwise. Never blocks
     on a FIFO or a device and never reads more than `limit` + 1 bytes."""
     try:
@@ -18,21 +18,37 @@ def read_bounded(path: Path, limit: int, what: str = "this file", hint: str | No
         raise ValueProblem("not found") from None
     except OSError as exc:
         raise ValueProblem(f"cannot be read: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ValueProblem("is not a regular file; skipped", "keep only files here")
         if info.st_size > limit:
             raise ValueProblem(
                 f"is {_size(info.st_size, exact=False)}; {what} may be at most {_size(limit)}", hint
             )
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise ValueProblem(f"cannot be read: {exc.strerror}") from None
+        data = _read_upto(fd, limit + 1, info.st_size + 1)
+    except OSError as exc:
+        raise ValueProblem(f"cannot be read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise ValueProblem(f"is larger than {_size(limit)}; {what} may be at most {_size(limit)}", hint)
     return data
+
+
+def _read_upto(fd: int, most: int, expected: int) -> bytes:
+    """At most `most` bytes up to the end of the file, in reads of the size it is expected to
+    have (one read for a file that did not grow since fstat; a buffer of `most` bytes for each
+    small file made reading thousands of them slow)."""
+    chunks: list[bytes] = []
+    left = most
+    while left > 0:
+        chunk = os.read(fd, min(left, expected))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def file_identity(path: Path) -> tuple[int, int, int, int] | None:

@@ -36,6 +36,24 @@ def parse_web_url(value: object, spaces: bool = False) -> str:
     them); `has_spaces` tells a caller whether to say so."""
     if not isinstance(value, str) or not value.strip():
         raise ValueProblem("missing", "write the full address, starting with https://")
+    simple = _SIMPLE_URI.fullmatch(value)
+    if simple:
+        start, path, rest = simple.groups()
+        return value if path else f"{start}/{rest}"
+    return _parse_web_url(value, spaces)
+
+
+# An address that is already the URI `_parse_web_url` makes of it, but for the "/" of an empty
+# path: lower-case http(s), a lower-case ASCII host of dot-separated labels, no port, user or
+# password, and only characters that `quote` leaves alone (no space, no empty "?" or "#").
+_URI_SAFE = r"[A-Za-z0-9_.\-~/:@!$&'()*+,;=%"
+_SIMPLE_URI = re.compile(
+    rf"(https?://[a-z0-9\-]+(?:\.[a-z0-9\-]+)*)(/{_URI_SAFE}]*)?((?:\?{_URI_SAFE}?]+)?(?:#{_URI_SAFE}?]+)?)"
+)
+
+
+def _parse_web_url(value: str, spaces: bool) -> str:
+    """`parse_web_url` the long way (every address it does not take as it is)."""
     text = re.sub(r"[\t\n\r]", "", clean_text(value)).strip() if spaces else clean_text(value).strip()
     if not spaces and _SPACE.search(text):
         raise ValueProblem(f"contains spaces: {text!r}", "encode spaces as %20")
@@ -96,6 +114,28 @@ def link_key(uri: str) -> str:
     slash, dot segments (`a/./b`), escapes of unreserved characters (`%7E` is `~`), the case of
     escapes, tracking parameters (utm_*, fbclid, gclid) and plain #fragments do not count. Bytes
     that are not UTF-8 (`%E9`, `%E8`) stay distinct."""
+    simple = _SIMPLE_LINK.fullmatch(uri)
+    if simple is None or _DOT_SEGMENT.search(simple.group(2) or ""):
+        return _link_key(uri)
+    host, path, query, fragment = simple.groups()
+    if query:
+        query = "&".join(pair for pair in query.split("&") if not _TRACKING.match(pair.partition("=")[0]))
+    key = f"https://{host}{(path or '').rstrip('/') or '/'}"
+    key += f"?{query}" if query else ""
+    return key + (f"#{fragment}" if fragment and fragment.startswith(("/", "!")) else "")
+
+
+# A link `link_key` takes apart without urllib: an ASCII host without port or user, a path
+# without escapes, a query of `key=value` pairs that encoding leaves alone.
+_PAIR = r"[A-Za-z0-9_.~\-]+=[A-Za-z0-9_.~\-]*"
+_SIMPLE_LINK = re.compile(
+    rf"https?://([a-z0-9.\-]+)(/[A-Za-z0-9_.~\-!$&'()*+,;=:@/]*)?(?:\?({_PAIR}(?:&{_PAIR})*))?(?:#(.*))?"
+)
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
+
+
+def _link_key(uri: str) -> str:
+    """`link_key` the long way."""
     parts = urlsplit(uri)
     path = _remove_dot_segments(_normal_escapes(parts.path)).rstrip("/") or "/"
     pairs = parse_qsl(parts.query, keep_blank_values=True, errors="surrogateescape")
@@ -140,6 +180,8 @@ def _remove_dot_segments(path: str) -> str:
 def image_expiry(uri: str) -> datetime | None:
     """When a signed URL stops working: CloudFront/Dropmark `Expires=<epoch>` or
     AWS `X-Amz-Date` + `X-Amz-Expires`. None for an unsigned URL."""
+    if "expires" not in uri.lower() and "%" not in uri:
+        return None  # no key below, escaped or not
     query = {k.lower(): v for k, v in parse_qsl(urlsplit(uri).query)}
     try:
         if "expires" in query:

@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 import yaml
 
 from ..errors import ValueProblem
+from .simple_yaml import read_simple_mapping
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -104,7 +105,11 @@ def _key_lines(front: str, first_line: int, pattern: str) -> dict[str, int]:
 
 def parse_mapping(front: str, first_line: int) -> tuple[dict, dict[str, int]]:
     """Parse a YAML mapping (front matter or a settings file) into a dict of text, lists and dicts,
-    and the line of each key; raise ValueProblem with the line."""
+    and the line of each key; raise ValueProblem with the line. The common flat shape is read
+    by `simple_yaml` (the same result); anything else by libyaml."""
+    simple = read_simple_mapping(front, first_line)
+    if simple is not None:
+        return simple
     try:
         events = _events(front)
     except yaml.MarkedYAMLError as exc:

@@ -37,9 +37,10 @@ def markup_to_text(text: str) -> str:
     """`plain_text` of text that may hold markup, the long way (every round of the cleaner)."""
     for _ in range(MAX_ROUNDS):
         decoded = clean_text(html.unescape(_to_text.clean(text)))
-        if decoded == text:
-            break
+        done = decoded == text or _is_plain(decoded)  # plain text: the next round changes nothing
         text = decoded
+        if done:
+            break
     return _SPACES.sub(" ", _defuse(text)).strip()
 
 

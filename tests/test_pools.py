@@ -1,0 +1,74 @@
+"""The process pools of parsing, rendering and feeds: results come back in order, and a pool's
+workers end when the process that started them is killed with -9 (it cannot end them itself)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from linkletter.values.pools import forked_pool
+
+SRC = os.path.join(os.path.dirname(__file__), os.pardir, "src")
+
+
+def _square(n: int) -> tuple[int, int]:
+    return n * n, os.getpid()
+
+
+def test_a_forked_pool_runs_work_in_other_processes_in_order():
+    with forked_pool(2) as pool:
+        results = list(pool.map(_square, range(20)))
+    assert [r for r, _ in results] == [n * n for n in range(20)]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+@pytest.mark.process
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc to tell a zombie")
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        from linkletter.values.pools import forked_pool
+
+        def wait(_):
+            with open({str(pids)!r}, "a") as out:
+                out.write(f"{{os.getpid()}}\\n")
+            time.sleep(60)
+
+        with forked_pool(2) as pool:
+            list(pool.map(wait, range(2)))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(SRC)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_read(pids)) < 2:
+        time.sleep(0.05)
+    workers = _read(pids)
+    assert len(workers) == 2, "both workers started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "no worker is left waiting for work"
+
+
+def _read(path) -> list[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is gone for good
+        return stat.read().split(") ")[-1][:1] != "Z"
