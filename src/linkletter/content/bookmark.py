@@ -1,5 +1,5 @@
 """One bookmark file's text becomes a `Bookmark` (categories still raw names, resolved later by
-`load.merge_duplicates`; the body still Markdown, rendered by `finish` when shown), with a problem
+`merge.merge_duplicates`; the body still Markdown, rendered by `finish` when shown), with a problem
 per bad field. Pure, and independent of the clock: what depends on it is applied by `apply_now`."""
 
 from __future__ import annotations
