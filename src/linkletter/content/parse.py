@@ -12,8 +12,7 @@ from pathlib import Path
 
 from ..errors import Problem, ValueProblem
 from ..model import Progress, Site
-from ..values.files import file_identity
-from ..values.files import decode_text, read_bounded
+from ..values.files import decode_text, file_identity, read_bounded
 from ..values.pools import forked_pool
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
@@ -32,14 +31,16 @@ def parse_files(
     cache: ParseCache,
     workers: int | None = None,
     progress: Progress | None = None,
+    identities: list[Identity | None] | None = None,
 ) -> list[Parsed]:
-    """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed."""
+    """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed.
+    `identities`: each file's identity taken by the caller's listing before the file is read
+    (else each file is stat-ed here), the identity the cache keeps with the parse."""
     results: list[Parsed | None] = []
-    identities: list[Identity | None] = []
+    if identities is None:
+        identities = [file_identity(path) for path, _ in paths]
     jobs: list[tuple[int, Job]] = []
-    for index, (path, shown) in enumerate(paths):
-        identity = file_identity(path)
-        identities.append(identity)
+    for index, ((path, shown), identity) in enumerate(zip(paths, identities, strict=True)):
         known = cache.known(shown, identity) if identity else None
         results.append(known)
         if known is None:
@@ -50,7 +51,6 @@ def parse_files(
             cache.store(paths[index][1], identity, digest, parsed)
         results[index] = parsed if parsed is not None else cache.entries[paths[index][1]].parsed
     return [r for r in results if r is not None]
-
 
 
 def _run(
@@ -120,7 +120,9 @@ def parse_chunk(jobs: list[Job], site: Site) -> list[tuple[bytes | None, Parsed 
 
 def parse_one(path: str, shown: str, site: Site, known: bytes | None) -> tuple[bytes | None, Parsed | None]:
     try:
-        data = read_bounded(path, MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them")
+        data = read_bounded(
+            path, MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them"
+        )
     except ValueProblem as exc:
         return None, Parsed(None, (), [exc.at(shown)])
     digest = content_digest(data)
@@ -141,6 +143,9 @@ def parse_bytes(data: bytes, shown: str, site: Site) -> Parsed:
     if not removed:
         return parsed
     problem = Problem(
-        shown, f"{removed} control character(s) removed", hint="they cannot appear in a feed", severity="warning"
+        shown,
+        f"{removed} control character(s) removed",
+        hint="they cannot appear in a feed",
+        severity="warning",
     )
     return parsed._replace(problems=[*parsed.problems, problem])
