@@ -52,34 +52,35 @@ def test_dot_stuffing_doubles_every_dot_that_starts_a_line(data):
     assert dot_stuffed(data) == stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n"
 
 
-def test_a_refused_sender_leaves_the_connection_usable(server, client):
-    server.mailbox.sender_reply = "451 4.3.2 try later"
-    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
-        deliver(client, SENDER, "alice@example.org", BODIES[0])
-    assert refused.value.smtp_code == 451
-    server.mailbox.sender_reply = None
-    deliver(client, SENDER, "alice@example.org", BODIES[0])
-    assert server.mailbox.recipients() == {"alice@example.org": 1}
+REFUSALS = [
+    # (what the server is told to refuse, its reply, the exception, the code, the recipient)
+    ("sender_reply", "451 4.3.2 try later", smtplib.SMTPSenderRefused, 451, "alice@example.org"),
+    ("permanent", "gone@example.org", smtplib.SMTPRecipientsRefused, 550, "gone@example.org"),
+    ("data_reply", "554 5.7.1 rejected as spam", smtplib.SMTPDataError, 554, "carol@example.org"),
+]
 
 
-def test_a_refused_recipient_is_named_and_the_next_one_gets_through(server, client):
-    server.mailbox.permanent.add("gone@example.org")
-    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-        deliver(client, SENDER, "gone@example.org", BODIES[0])
-    assert list(refused.value.recipients) == ["gone@example.org"]
-    assert refused.value.recipients["gone@example.org"][0] == 550
-    deliver(client, SENDER, "bob@example.org", BODIES[0])
-    assert server.mailbox.recipients() == {"bob@example.org": 1}
-
-
-def test_a_refused_message_is_a_data_error_and_the_next_one_gets_through(server, client):
-    server.mailbox.data_reply = "554 5.7.1 rejected as spam"
-    with pytest.raises(smtplib.SMTPDataError) as refused:
-        deliver(client, SENDER, "carol@example.org", BODIES[1])
-    assert refused.value.smtp_code == 554
-    server.mailbox.data_reply = None
-    deliver(client, SENDER, "carol@example.org", BODIES[1])
-    assert server.mailbox.recipients() == {"carol@example.org": 1}
+@pytest.mark.parametrize(
+    ("fault", "setting", "error", "code", "refused"), REFUSALS, ids=["MAIL", "RCPT", "DATA"]
+)
+def test_a_refusal_raises_what_smtplib_raises_and_the_next_message_gets_through(
+    server, client, fault, setting, error, code, refused
+):
+    if fault == "permanent":
+        server.mailbox.permanent.add(setting)
+    else:
+        setattr(server.mailbox, fault, setting)
+    with pytest.raises(error) as caught:
+        deliver(client, SENDER, refused, BODIES[1])
+    if error is smtplib.SMTPRecipientsRefused:
+        assert list(caught.value.recipients) == [refused]
+        assert caught.value.recipients[refused][0] == code
+    else:
+        assert caught.value.smtp_code == code
+    if fault != "permanent":
+        setattr(server.mailbox, fault, None)
+    deliver(client, SENDER, "bob@example.org", BODIES[1])
+    assert server.mailbox.recipients() == {"bob@example.org": 1}, "the connection is still usable"
 
 
 def test_a_421_closes_the_connection(server, client):
