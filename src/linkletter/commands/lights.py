@@ -66,21 +66,17 @@ def read_lights(
 ) -> tuple[list[tuple[str, Light]], dict[str, Parsed]]:
     """Every listed file's light values, in listing order: the cache's when the file is
     unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
-    names = [shown for _, shown, _ in scan.files]
-    cache.seen = set(names)
-    lights = cache.lights(scan.files)
-    misses = [
-        (Path(path), shown)
-        for (path, shown, _), light in zip(scan.files, lights, strict=True)
-        if light is None
-    ]
+    cache.seen = {shown for _, shown, _ in scan.files}
+    rows, missed = cache.lights(scan.files)
+    misses = [(Path(scan.files[i][0]), rows[i][0]) for i in missed]
     parsed = parse_files(misses, config.site, cache, progress=progress)
     fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
-    for index, light in enumerate(lights):
-        if light is None:
-            lights[index] = light_of(fresh[names[index]])
-            cache.remember(names[index], lights[index])  # type: ignore[arg-type]
-    return list(zip(names, lights, strict=True)), fresh  # type: ignore[arg-type]
+    for index in missed:
+        shown = rows[index][0]
+        light = light_of(fresh[shown])
+        rows[index] = (shown, light)
+        cache.remember(shown, light)
+    return rows, fresh  # type: ignore[return-value]
 
 
 def _bookmark(
