@@ -226,3 +226,20 @@ def test_pages_are_made_again_only_when_what_they_show_changed(project, run, mon
     (project / "dist/feeds.opml").unlink()
     build(run, project)
     assert made == [1, 1] and (project / "dist/feeds.opml").exists()
+
+
+def test_a_signed_image_that_expires_between_builds_leaves_the_feed(project, run, tmp_path):
+    """The file is unchanged and read from the cache; only the clock decides that its image is
+    gone, and the feed showing it is made again (its fingerprint holds the image as it is now)."""
+    expires = 1715594400  # 2024-05-13T10:00:00Z
+    (project / "content/2024/signed.md").write_text(
+        "---\ntitle: Signed image\nlink: https://signed.example.org/\ndate: 2024-05-12T08:00:00Z\n"
+        f"featuredImage: https://cdn.example.net/i.jpg?Expires={expires}&Signature=s\n---\nBody.\n",
+        encoding="utf-8",
+    )
+    age(project / "content/2024/signed.md")
+    build(run, project, now="2024-05-13T09:00:00Z")
+    assert b"cdn.example.net" in (project / "dist/feeds/everything.rss.xml").read_bytes()
+    build(run, project, now="2024-05-13T11:00:00Z")
+    assert b"cdn.example.net" not in (project / "dist/feeds/everything.rss.xml").read_bytes()
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run, now="2024-05-13T11:00:00Z")

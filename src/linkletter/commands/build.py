@@ -137,7 +137,7 @@ def write_site(
 ) -> None:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
     longer generated, and keep the manifest and the parse cache."""
-    fresh = feeds_to_render(config, result.feeds, manifest)
+    fresh = feeds_to_render(config, result.feeds, manifest, planned.prints)
     plans = result.feeds
     issued, result.feeds, finished = finish_shown(planned.issued, plans, ids, cache.memo)
     result.problems += finished

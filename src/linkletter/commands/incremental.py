@@ -84,17 +84,18 @@ def issue_ids(ledger_path: Path) -> set[str]:
 
 def memo_keys(plans: Iterable[FeedPlan], bookmarks: list[Bookmark], ids: set[str]) -> set[str]:
     """The finished bodies worth keeping: those of bookmarks shown now (in Markdown form)."""
-    shown = [b for p in plans for b in p.bookmarks] + [b for b in bookmarks if b.id in ids]
-    return {finish_key(b) for b in shown if b.unrendered is not None}
+    shown = {b.id: b for p in plans for b in p.bookmarks} | {b.id: b for b in bookmarks if b.id in ids}
+    return {finish_key(b) for b in shown.values() if b.unrendered is not None}  # each bookmark once
 
 
 class Fingerprints:
     """A feed's fingerprint: the code, the site, the build settings and its plan with every
     bookmark's values (bodies in Markdown: rendering them is a function of these)."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, prints: dict[str, str] | None = None):
         self.base = f"{code_tag()}\0{effective(config).site!r}\0{config.build.xsl}"
         self.bookmarks: dict[int, str] = {}
+        self.prints = prints or {}  # by bookmark id: `lights.bookmark_print`, else its repr's digest
 
     def of(self, plan: FeedPlan) -> str:
         digest = hashlib.sha256(self.base.encode())
@@ -106,7 +107,9 @@ class Fingerprints:
 
     def _bookmark(self, bookmark: Bookmark) -> str:
         key = id(bookmark)
-        if key not in self.bookmarks:
+        if key not in self.bookmarks and bookmark.id in self.prints:
+            self.bookmarks[key] = "p" + self.prints[bookmark.id]
+        elif key not in self.bookmarks:
             text = repr(bookmark).encode("utf-8", "surrogatepass")
             self.bookmarks[key] = hashlib.sha256(text).hexdigest()
         return self.bookmarks[key]
@@ -122,14 +125,17 @@ def identity(path: str) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def feeds_to_render(config: Config, plans: list[FeedPlan], manifest: Manifest) -> dict[str, str]:
+def feeds_to_render(
+    config: Config, plans: list[FeedPlan], manifest: Manifest, prints: dict[str, str] | None = None
+) -> dict[str, str]:
     """{feed path: fingerprint} of the feeds to render: those made from something else than last
-    time, or whose files are not the ones written then. The others are left as they are."""
-    prints = Fingerprints(config)
+    time, or whose files are not the ones written then. The others are left as they are.
+    `prints`: the shown bookmarks' own fingerprints, by id (`Fingerprints`)."""
+    printer = Fingerprints(config, prints)
     root = str(config.build.output_dir)
     fresh = {}
     for plan in plans:
-        mark = prints.of(plan)
+        mark = printer.of(plan)
         files = feed_paths(plan).values()
         same_files = all(
             f in manifest.files and manifest.identities.get(f) == identity(f"{root}/{f}") for f in files

@@ -80,15 +80,22 @@ class ParseCache:
             return None
         return entry.parsed
 
-    def lights(self, files: list[tuple[str, str, Identity | None]]) -> list[Light | None]:
-        """`light` of each listed (path, shown path, identity); None where the file changed."""
-        rows, racy = self.rows, self.saved_ns - RACY_NS
-        found: list[Light | None] = []
+    def lights(
+        self, files: list[tuple[str, str, Identity | None]]
+    ) -> tuple[list[tuple[str, Light | None]], list[int]]:
+        """(shown path, light) of each listed (path, shown path, identity), the light None where
+        the file changed; and the positions of those. One pass: it runs over every file."""
+        get, racy = self.rows.get, self.saved_ns - RACY_NS
+        found: list[tuple[str, Light | None]] = []
+        missed: list[int] = []
         for _, relpath, identity in files:
-            row = rows.get(relpath)
-            usable = row is not None and identity is not None and row[0] == identity and identity[1] < racy
-            found.append(row[2] if usable else None)  # type: ignore[index]
-        return found
+            row = get(relpath)
+            if row is not None and row[0] == identity and identity[1] < racy:
+                found.append((relpath, row[2]))
+            else:
+                missed.append(len(found))
+                found.append((relpath, None))
+        return found, missed
 
     def digest(self, relpath: str) -> bytes | None:
         entry = self._entry(relpath)

@@ -63,7 +63,9 @@ def light_of(parsed: Parsed) -> Light:
     bookmark, problems = parsed.bookmark, tuple(parsed.problems)
     if bookmark is None:
         return Light(None, "", None, (), problems, parsed.expiry)
-    return Light(bookmark.id, bookmark.link, bookmark.date, spellings_of(parsed.names), problems, parsed.expiry)
+    return Light(
+        bookmark.id, bookmark.link, bookmark.date, spellings_of(parsed.names), problems, parsed.expiry
+    )
 
 
 def problems_at(light: Light, now: datetime) -> tuple[Problem, ...]:
@@ -77,15 +79,15 @@ def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[
     """One `Merged` per link, in the order the links first appear in `rows` ((file, light) in
     listing order), categories resolved; and a note for each save merged into another."""
     groups: dict[str, list[tuple[str, Light]] | tuple[str, Light]] = {}  # a link saved once: no list
-    for source, light in rows:
-        if light.id is not None:
-            group = groups.get(light.id)
-            if group is None:
-                groups[light.id] = (source, light)
-            elif isinstance(group, list):
-                group.append((source, light))
-            else:
-                groups[light.id] = [group, (source, light)]
+    for row in rows:
+        key = row[1].id
+        if key is not None:
+            group = groups.setdefault(key, row)
+            if group is not row:
+                if isinstance(group, list):
+                    group.append(row)
+                else:
+                    groups[key] = [group, row]
     resolve = _Resolver(catalog_from(_counts(rows)))
     known, make = resolve.known, tuple.__new__
     merged: list[Merged] = []
@@ -117,16 +119,14 @@ def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[
 
 def _counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
     """How often each spelling of each category key is used, over every file's names."""
-    combinations: dict[int, tuple[Spellings, int]] = {}  # by object: files share one (see spellings_of)
-    for _, light in rows:
-        if light.id is not None:
-            marker = id(light.spellings)
-            found = combinations.get(marker)
-            combinations[marker] = (light.spellings, found[1] + 1 if found else 1)
+    combinations = Counter(light.spellings for _, light in rows if light.id is not None)
     counts: dict[str, Counter] = {}
-    for pairs, times in combinations.values():
+    for pairs, times in combinations.items():
         for key, name in pairs:
-            counts.setdefault(key, Counter())[name] += times
+            found = counts.get(key)
+            if found is None:
+                found = counts[key] = Counter()
+            found[name] += times
     return counts
 
 
@@ -155,8 +155,6 @@ def merge_duplicates(parsed: list[tuple[Bookmark, tuple[str, ...]]]) -> tuple[li
     """One bookmark per link, categories resolved: (bookmark, its raw category names) in listing
     order in, full bookmarks out."""
     by_source = {bookmark.source: bookmark for bookmark, _ in parsed}
-    rows = [
-        (b.source, Light(b.id, b.link, b.date, spellings_of(names), (), None)) for b, names in parsed
-    ]
+    rows = [(b.source, Light(b.id, b.link, b.date, spellings_of(names), (), None)) for b, names in parsed]
     merged, notes = merge_lights(rows)
     return [materialize(m, by_source[m.newest]) for m in merged], notes
