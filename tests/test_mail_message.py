@@ -254,6 +254,10 @@ def test_an_issue_of_60_non_ascii_links_scores_at_most_half_a_point(tmp_path):
         "Fixture Weekly #1: 0000000000000/%F0%90%80%80%F0%90%80%80 and 1 more",
         "Weekly #2: " + "x" * 90,
         "Weekly #3: Ærø og " + "é" * 60,
+        # the email package's own folder got these wrong (a leading space, a doubled space, a lost one)
+        "x" * 70 + " \U00018d00",
+        "x" * 70 + " \U00018d00 " + "y" * 80,
+        "Weekly #4: 😀 " + "y" * 30 + " 中文 a b " + "q" * 80,
     ],
 )
 def test_a_long_subject_folds_without_a_leading_space(subject):
@@ -268,3 +272,22 @@ def test_a_long_subject_folds_without_a_leading_space(subject):
     first = raw.split(b"\r\n")[0]
     assert first.startswith(b"Subject: ") and len(first) > len(b"Subject: ")
     assert message_from_bytes(raw, policy=default)["Subject"] == subject
+    header = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    longest_word = max(len(word) for word in subject.split(" "))  # an ASCII word is never split
+    assert max(len(line) for line in header) <= max(76, len("Subject: ") + longest_word)
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?[^?]+\?[bqBQ]\?[^?]*\?=", raw))
+
+
+@pytest.mark.parametrize("name", ["Zoë (work)", "Ålander, Alice", 'Pat "the Cat" O\'Brien, Jr.', "日本語 🙂"])
+def test_a_recipient_name_reads_back_whole(name):
+    """formataddr's text was parsed again by the header: `Zoë (work)` came back as `Zoë`."""
+    from email.message import EmailMessage
+
+    from linkletter.model import Recipient
+    from linkletter.newsletter.message import POLICY, to_address
+
+    message = EmailMessage(policy=POLICY)
+    message["To"] = to_address(Recipient("reader@example.org", name))
+    message.set_content("x")
+    (address,) = message_from_bytes(message.as_bytes(policy=POLICY), policy=default)["To"].addresses
+    assert (address.display_name, address.addr_spec) == (name, "reader@example.org")

@@ -44,6 +44,7 @@ READERS = [
     Recipient("zoe@example.com", "Zoë 日本語 🙂 " + "long name " * 8),
     Recipient("plain@example.org"),
     Recipient("jørgen@exämple.org"),
+    Recipient("zoe.work@example.com", "Zoë (work), Ålander"),
     Recipient("x" * 60 + "@" + "sub." * 10 + "example.org", "=?utf-8?q?forged?="),
 ] + [Recipient(f"reader{i}@example.org", f"Reader {i}") for i in range(40)]
 

@@ -17,7 +17,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, formataddr
+from email.headerregistry import Address
+from email.utils import format_datetime
 from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,6 +30,7 @@ from .message import (
     message_bytes,
     message_id,
     sender_domain,
+    to_address,
     transfer_encoding,
     unsubscribe_url,
 )
@@ -50,7 +52,7 @@ class Wire(NamedTuple):
     message_id: str
 
 
-def header_line(name: str, value: str) -> bytes:
+def header_line(name: str, value: str | Address) -> bytes:
     """The header as the email package writes it with `POLICY` (folded, encoded words)."""
     return POLICY.fold_binary(name, POLICY.header_store_parse(name, value)[1])
 
@@ -67,7 +69,7 @@ def to_line(recipient: Recipient) -> bytes:
     name = header_text(recipient.name)
     if not name and _PLAIN_ADDRESS.fullmatch(recipient.address):
         return short_line("To", recipient.address)
-    return header_line("To", formataddr((name, recipient.address)) if name else recipient.address)
+    return header_line("To", to_address(recipient))
 
 
 def crlf_lines(text: str) -> bytes:
