@@ -94,7 +94,8 @@ def read_lights(
     cache.seen = {shown for _, shown, _ in scan.files}
     rows, missed = cache.lights(scan.files)
     misses = [(Path(scan.files[i][0]), rows[i][0]) for i in missed]
-    parsed = parse_files(misses, config.site, cache, progress=progress)
+    identities = [scan.files[i][2] for i in missed]  # taken by the walk, before any file is read
+    parsed = parse_files(misses, config.site, cache, progress=progress, identities=identities)
     fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
     for index in missed:
         shown = rows[index][0]
