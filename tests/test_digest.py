@@ -257,3 +257,27 @@ def test_premailer_never_fetches_and_cssutils_stays_quiet(project, run, capsys):
 def test_no_preview_is_published_without_asking(project, run, relpath):
     preview(run, project)
     assert not (project / "dist" / relpath).exists()
+
+
+def test_a_preview_renders_the_bodies_of_its_issue_only(project, run, monkeypatch):
+    """Rendering every bookmark's body took 3 s for a preview at 10,000 bookmarks; an issue needs
+    its own bookmarks' bodies and those of the issues already published (the archive)."""
+    from linkletter.content import finish
+
+    rendered: list[str] = []
+    real = finish.render_bodies
+
+    def recording(bookmarks, workers=None):
+        rendered.extend(b.source for b in bookmarks)
+        return real(bookmarks, workers)
+
+    monkeypatch.setattr(finish, "render_bodies", recording)
+    out, stdout, _ = preview(run, project)
+    assert "issue 1 (2024-05-13): 6 links" in stdout
+    total = len(list((project / "content").rglob("*.md")))
+    assert 0 < len(rendered) <= 6 < total, rendered
+    assert len(set(rendered)) == len(rendered), "each body rendered once"
+    rendered.clear()
+    code, _, err = run("digest", "-C", project, "--date", WEEK, "--publish", "--out", project / "p")
+    assert code == 0, err
+    assert len(rendered) <= 6, rendered

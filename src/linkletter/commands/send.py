@@ -27,7 +27,7 @@ from ..newsletter.transport import OutboxTransport, SmtpTransport
 from ..values.links import is_email_address
 from . import Outcome, config_name, nothing_new
 from .build import load_site
-from .digest import open_ledger, out_folder, publish_issue, require_sane_date, require_sender
+from .digest import finish_issue, open_ledger, out_folder, publish_issue, require_sane_date, require_sender
 from .suppressions import check_suppressions, suppression_notes
 
 __all__ = ["SendOptions", "StopFlag", "check_mail", "send_current"]
@@ -69,7 +69,7 @@ def send_current(
         )
     unsubscribe, problems = _unsubscribe(config, options, real)
     recipients, more = _recipients(config, options)
-    bookmarks, content_problems = load_site(config, now)
+    bookmarks, content_problems = load_site(config, now, finish=False)
     problems += more + content_problems
     wait = sleep or getattr(should_stop, "wait", None) or time.sleep
     pacing = Pacing(
@@ -113,6 +113,8 @@ def _send_issue(
     issue = plan_issue(config, bookmarks, records, slot, now)
     if not issue.bookmarks:
         return Outcome(nothing_new(issue), problems)
+    bookmarks, issue, finished = finish_issue(bookmarks, issue, records)
+    problems = problems + finished
     if real and options.retry_failed:
         retried = ledger.forget_failures(issue.slug)
         problems.append(
