@@ -199,6 +199,13 @@ def test_id_namespace_still_overrides_the_record(project, run):
     assert build(run, project)[0] == 0
     after = ids(project / "dist/feeds/everything.atom.xml")
     assert len(after) == len(before) and not set(after) & set(before)
+    # removing the setting keeps the namespace it set; deleting the record starts over from base_url
+    config.write_text(config.read_text().replace("  id_namespace: tag:me\n", ""))
+    assert build(run, project)[0] == 0
+    assert ids(project / "dist/feeds/everything.atom.xml") == after
+    (project / ".linkletter/ids.json").unlink()
+    assert build(run, project)[0] == 0
+    assert ids(project / "dist/feeds/everything.atom.xml") == before
 
 
 # --- item 6: warnings grouped, counted; a feed that matches nothing -------------------------
