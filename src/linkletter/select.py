@@ -86,11 +86,6 @@ def _matches(bookmark: Dated, wanted: set[str] | None, excluded: set[str]) -> bo
     return wanted is None or bool(keys & wanted)
 
 
-def select_categories(bookmarks: Iterable[Dated]) -> list[Category]:
-    """Every category used by a bookmark, by slug."""
-    return sorted({c for b in bookmarks for c in b.categories})
-
-
 def select_between(bookmarks: Iterable[Bookmark], start: datetime, end: datetime) -> list[Bookmark]:
     """Bookmarks dated in [start, end), newest first."""
     return newest_first(b for b in bookmarks if start <= b.date < end)
