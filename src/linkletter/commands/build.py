@@ -5,14 +5,15 @@ where publishing an issue stored them."""
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from ..content.cache import ParseCache, save_cache
-from ..content.load import load_bookmarks, scan_bookmark_files
+from ..content.load import Scan, load_bookmarks, scan_bookmark_files
 from ..content.merge import Merged
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..locks import holding
@@ -24,7 +25,8 @@ from ..publish.manifest import Manifest, load_manifest, remove_stale
 from ..publish.plan import plan_feeds
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
-from .guard import content_folders, shrink_problems
+from .delta import plan_delta
+from .guard import shrink_problems
 from .incremental import (
     feeds_to_render,
     finish_shown,
@@ -38,14 +40,14 @@ from .incremental import (
 from .lights import Planned, plan_lights
 from .namespace import apply_recorded_namespace, record_namespace
 from .shortcut import (
+    FAR_FUTURE,
     forget_state,
     inputs_key,
     listing_digest,
     usable_state,
 )
+from .snapshot import load_snapshot, save_snapshot, snapshot_key
 from .writing import keep_manifest, keep_state, manifest_path, write_locked
-
-FAR_FUTURE = timedelta(days=31)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class BuildResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     counts: tuple[int, int] | None = None  # (bookmarks, feeds) when `bookmarks` does not hold them all
+    planned_by: str = ""  # a writing build: "shortcut" (nothing changed), "delta" or "full"
 
     @property
     def bookmark_count(self) -> int:
@@ -97,21 +100,28 @@ def build_site(
         result.problems += notes + more
         return result
     with build_lock(config), collecting_later():
+        started = time.time_ns()
         scan = scan_bookmark_files(config.build.content_dir, config.root)
         listed = listing_digest(scan.files)
         key = inputs_key(config, allow_shrink, listed, scan.problems)
         state = usable_state(config, key, now, scan.files) if use_cache else None
         if state is not None:
             problems = state.problems + notes
-            return BuildResult([], problems, unchanged=sorted(state.outputs), counts=state.counts)
+            return BuildResult(
+                [], problems, unchanged=sorted(state.outputs), counts=state.counts, planned_by="shortcut"
+            )
         forget_state(config)
         cache, more = open_cache(config, use_cache)
+        cache.seen, cache.started_ns = {shown for _, shown, _ in scan.files}, started
         ids = issue_ids(ledger_path(config))
-        planned = plan_lights(config, now, cache, scan, ids, progress)
+        planned = plan(config, now, cache, scan, ids, use_cache and not more, progress)
+        if planned.snapshot is not None:
+            save_snapshot(config, planned.snapshot, started)
+        feeds = planned.shown.feeds
         result = BuildResult(
-            [], planned.problems, planned.feeds, counts=(len(planned.merged), len(planned.feeds))
+            [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by
         )
-        result.problems += unmatched_feeds(config, planned.merged) + held_back(config, planned.merged, now)
+        result.problems += unmatched_feeds(config, planned.keys) + held_back(config, planned.later, now)
         once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
         result.problems += once
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
@@ -121,9 +131,27 @@ def build_site(
             write_site(config, result, planned, ids, manifest, cache, progress)
             kept = [p for p in result.problems if p not in once]
             inputs = (allow_shrink, listed, scan.problems)
-            keep_state(config, result, manifest, planned, now, kept, inputs, FAR_FUTURE)
+            keep_state(config, result, manifest, planned, now, kept, inputs)
         result.problems += more
     return result
+
+
+def plan(
+    config: Config,
+    now: datetime,
+    cache: ParseCache,
+    scan: Scan,
+    ids: set[str],
+    use_cache: bool,
+    progress: Progress | None,
+) -> Planned:
+    """Re-planned from the last snapshot when it can be, else planned in full (and a snapshot
+    made for the next build). The snapshot is trusted only with the parse cache it was made
+    with: not with `--no-cache`, nor when the cache was missing or could not be read."""
+    key = snapshot_key(config, ids)
+    snapshot = load_snapshot(config, key) if use_cache and cache.saved_ns else None
+    planned = plan_delta(config, now, cache, scan, ids, snapshot, progress) if snapshot else None
+    return planned or plan_lights(config, now, cache, scan, ids, progress, key)
 
 
 def write_site(
@@ -137,9 +165,9 @@ def write_site(
 ) -> None:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
     longer generated, and keep the manifest and the parse cache."""
-    fresh = feeds_to_render(config, result.feeds, manifest, planned.prints)
+    fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
     plans = result.feeds
-    issued, result.feeds, finished = finish_shown(planned.issued, plans, ids, cache.memo)
+    issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
     result.problems += finished
     names = [p for plan in result.feeds for p in feed_paths(plan).values()]
     result.unchanged += [
@@ -160,9 +188,9 @@ def write_site(
     whole = len(result.problems) == reported and all(p in done for p in page_names)
     manifest.pages = {p: mark for p in page_names} if whole else {}
     manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
-    manifest.content = content_folders(config, planned.merged)
+    manifest.content = planned.folders
     result.problems += keep_manifest(config, manifest)
-    result.problems += save_cache(cache, memo_keys(plans, planned.issued, ids), planned.shown)
+    result.problems += save_cache(cache, memo_keys(plans, planned.shown.issued, ids), planned.shown.entries)
 
 
 def plan_site(
@@ -173,7 +201,7 @@ def plan_site(
     bookmarks, problems = load_bookmarks(content, config.root, config.site, now, cache, finish)
     result = BuildResult(bookmarks, problems)
     result.feeds = plan_feeds(config, bookmarks, now)
-    result.problems += unmatched_feeds(config, bookmarks)
+    result.problems += unmatched_feeds(config, {c.key for b in bookmarks for c in b.categories})
     result.problems += held_back(config, bookmarks, now)
     return result
 
@@ -318,9 +346,8 @@ def _shown(config: Config, path: Path) -> str:
     return shown_path(path, config.root)
 
 
-def unmatched_feeds(config: Config, bookmarks: Sequence[Bookmark | Merged]) -> list[Problem]:
-    """A feed definition whose categories match no bookmark is most likely a typo."""
-    keys = {c.key for b in bookmarks for c in b.categories}
+def unmatched_feeds(config: Config, keys: set[str]) -> list[Problem]:
+    """A feed definition whose categories match no bookmark (`keys`: theirs) is most likely a typo."""
     return [
         Problem(
             spec.source or f"feeds/{spec.slug}.yaml",

@@ -1,37 +1,57 @@
 """A writing build plans on light values (`content.merge`): every file's `Light` comes from the
 parse cache unless the file changed, saves of one link are merged and the feeds chosen on those,
 and only the bookmarks a feed or a published issue shows are turned into full `Bookmark`s (from
-this build's parses, else the cache's hot entries, else its shards). So a rebuild after an edit
-reads the changed files and the shown bookmarks, not every bookmark; a build with an empty cache
-parses every file and gives the same result."""
+this build's parses, else the cache's hot entries, else its shards). A build with an empty cache
+parses every file and gives the same result. What a full plan worked out is kept as a
+`Snapshot`, from which the next build re-plans only what changed (`delta`)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..content.bookmark import Parsed, apply_now
-from ..content.cache import ParseCache
+from ..content.cache import Entry, Identity, ParseCache
+from ..content.categories import catalog_from
 from ..content.load import Scan, no_bookmark_files
-from ..content.merge import Light, Merged, light_of, materialize, merge_lights, problems_at
+from ..content.merge import Light, Merged, category_counts, light_of, materialize, merge_lights, problems_at
 from ..content.parse import parse_files
 from ..errors import Problem
-from ..model import Bookmark, Config, Progress
+from ..model import Bookmark, Config, FeedSpec, Progress
 from ..publish.feeds import FeedPlan
 from ..publish.plan import choose_feeds, feed_plan
+from ..select import newest_first
+from .guard import content_folders
+from .shortcut import FAR_FUTURE, next_change
+from .snapshot import Snapshot, take_snapshot
+
+Choices = list[tuple[FeedSpec, list[Merged]]]
+
+
+@dataclass
+class Shown:
+    """The bookmarks a build shows, in full (bodies still Markdown)."""
+
+    feeds: list[FeedPlan]
+    issued: list[Bookmark]  # the bookmarks of published issues, in listing order
+    entries: dict[str, Entry]  # the cache's entries of the files the shown bookmarks came from
+    prints: dict[str, str]  # each shown bookmark's fingerprint, by id (`bookmark_print`)
 
 
 @dataclass
 class Planned:
-    merged: list[Merged]  # every bookmark, light
-    feeds: list[FeedPlan]  # with full bookmarks (bodies still Markdown)
-    issued: list[Bookmark]  # the bookmarks of published issues, full, in `merged`'s order
-    shown: list[str]  # the files whose parses the shown bookmarks came from
+    count: int  # bookmarks, after merging
+    keys: set[str]  # every category key of a bookmark
+    later: list[Merged]  # the bookmarks dated after now
+    folders: dict[str, int]  # bookmark files by top-level content folder (`guard.content_folders`)
+    until: datetime | None  # when the same content could give another build (`next_change`)
+    shown: Shown
     problems: list[Problem]
-    expiries: list[datetime]  # every signed image's expiry
-    prints: dict[str, str]  # each shown bookmark's fingerprint, by id (`bookmark_print`)
+    snapshot: Snapshot | None = None  # to keep for the next build
+    by: str = "full"  # "full", or "delta": re-planned from the last snapshot
+    touched: list[str] = field(default_factory=list)  # with "delta": the files looked at again
 
 
 def plan_lights(
@@ -41,36 +61,98 @@ def plan_lights(
     scan: Scan,
     issue_ids: set[str],
     progress: Progress | None,
+    key: str = "",
 ) -> Planned:
     """Every file's light values, the problems a full build reports before writing (the walk's,
     each file's at `now`, the merged saves'), the merged bookmarks, and every feed's plan with
-    full bookmarks."""
+    full bookmarks; and the snapshot of it all (made with `key`) for the next build."""
     rows, fresh = read_lights(scan, config, cache, progress)
-    problems = list(scan.problems)
-    for _, light in rows:
-        if light.problems or light.expiry:
-            problems += problems_at(light, now)
+    at_now = {
+        shown: found
+        for shown, light in rows
+        if (light.problems or light.expiry) and (found := problems_at(light, now))
+    }
+    problems = list(scan.problems) + [p for found in at_now.values() for p in found]
     if not scan.files and not problems:
         problems.append(no_bookmark_files(config.build.content_dir, config.root))
-    merged, notes = merge_lights(rows)
-    choices, fallback = choose_feeds(config, merged, now)
-    wanted = {m.id for _, chosen in choices for m in chosen} | issue_ids
-    shown = [m for m in merged if m.id in wanted]
-    full = {m.id: materialize(m, _bookmark(m.newest, fresh, cache, now, scan, config)) for m in shown}
-    prints = {m.id: p for m in shown if (p := bookmark_print(m, full[m.id], cache)) is not None}
+    counts = category_counts(rows)
+    catalog = catalog_from(counts)
+    merged, notes = merge_lights(rows, catalog)
+    ordered = newest_first(merged)
+    choices, fallback = choose_feeds(config, ordered, now, ordered=True)
+    issued = [m for m in merged if m.id in issue_ids]
+    shown = show(config, now, choices, fallback, issued, Finder(config, cache, fresh, scan, False))
+    expiries = {source: light.expiry[0] for source, light in rows if light.expiry and light.expiry[0] > now}
+    folders = content_folders(config, merged)
+    dates = [m.date for m in merged]
+    planned = Planned(
+        len(merged),
+        set(catalog),
+        [m for m in ordered if m.date > now],
+        folders,
+        next_change(config, dates, list(expiries.values()), now, FAR_FUTURE),
+        shown,
+        problems + notes,
+    )
+    if key:
+        planned.snapshot = take_snapshot(
+            key, now, scan, rows, at_now, expiries, ordered, counts, catalog, choices, folders
+        )
+    return planned
+
+
+def show(
+    config: Config,
+    now: datetime,
+    choices: Choices,
+    fallback: datetime,
+    issued: list[Merged],
+    finder: Finder,
+) -> Shown:
+    """The chosen and issued bookmarks in full, and each feed's plan."""
+    wanted = {m.id: m for _, chosen in choices for m in chosen} | {m.id: m for m in issued}
+    full = {i: materialize(m, finder.bookmark(m.newest, now)) for i, m in wanted.items()}
+    entries = {m.newest: e for m in wanted.values() if (e := finder.entry(m.newest)) is not None}
+    prints = {i: p for i, m in wanted.items() if (p := bookmark_print(m, full[i], entries.get(m.newest)))}
     feeds = [feed_plan(config, spec, [full[m.id] for m in chosen], fallback) for spec, chosen in choices]
-    issued = [full[m.id] for m in shown if m.id in issue_ids]
-    expiries = [light.expiry[0] for _, light in rows if light.expiry]
-    shown_files = [m.newest for m in shown]
-    return Planned(merged, feeds, issued, shown_files, problems + notes, expiries, prints)
+    return Shown(feeds, [full[m.id] for m in issued], entries, prints)
 
 
-def bookmark_print(merged: Merged, bookmark: Bookmark, cache: ParseCache) -> str | None:
+class Finder:
+    """A listed file's parse: this build's, else the cache's (its hot entry when the file is as
+    it was then; `rows`: may read the file's shard of rows to check), else parsed now."""
+
+    def __init__(self, config: Config, cache: ParseCache, fresh: dict[str, Parsed], scan: Scan, lazy: bool):
+        self.config, self.cache, self.fresh, self.scan, self.lazy = config, cache, fresh, scan, lazy
+        self.identities: dict[str, Identity | None] | None = None
+
+    def entry(self, source: str) -> Entry | None:
+        if not self.lazy:
+            return self.cache.current(source)
+        if self.identities is None:
+            self.identities = {shown: identity for _, shown, identity in self.scan.files}
+        return self.cache.hot_entry(source, self.identities.get(source))
+
+    def bookmark(self, source: str, now: datetime) -> Bookmark:
+        """A file's bookmark at `now` (a file the cache lost since it gave the light values, a
+        shard damaged meanwhile, is read again)."""
+        parsed = self.fresh.get(source)
+        if parsed is None:
+            entry = self.entry(source)
+            parsed = entry.parsed if entry is not None else None
+        if parsed is None:
+            path = next(Path(p) for p, shown, _ in self.scan.files if shown == source)
+            parsed = parse_files([(path, source)], self.config.site, self.cache)[0]
+        bookmark, _ = apply_now(parsed, now)
+        assert bookmark is not None
+        return bookmark
+
+
+def bookmark_print(merged: Merged, bookmark: Bookmark, entry: Entry | None) -> str | None:
     """What a shown bookmark is made from, cheaper than its `repr` (a site of 4,561 feeds shows
     6,600 bookmarks): the SHA-256 of its newest save's bytes and that file's name (its parse is
     a function of these and of the parse tag: code, time zone, namespace, which a feed's
     fingerprint holds too), the image as `apply_now` left it, and the merged values."""
-    entry = cache.current(merged.newest)
     if entry is None:  # not kept (no cache folder?): `Fingerprints` uses the bookmark's repr
         return None
     categories = tuple((c.slug, c.name, c.key) for c in merged.categories)
@@ -91,7 +173,6 @@ def read_lights(
 ) -> tuple[list[tuple[str, Light]], dict[str, Parsed]]:
     """Every listed file's light values, in listing order: the cache's when the file is
     unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
-    cache.seen = {shown for _, shown, _ in scan.files}
     rows, missed = cache.lights(scan.files)
     misses = [(Path(scan.files[i][0]), rows[i][0]) for i in missed]
     identities = [scan.files[i][2] for i in missed]  # taken by the walk, before any file is read
@@ -103,17 +184,3 @@ def read_lights(
         rows[index] = (shown, light)
         cache.remember(shown, light)
     return rows, fresh  # type: ignore[return-value]
-
-
-def _bookmark(
-    source: str, fresh: dict[str, Parsed], cache: ParseCache, now: datetime, scan: Scan, config: Config
-) -> Bookmark:
-    """A file's bookmark at `now`: parsed by this build, else from the cache (a file it lost
-    since it gave the light values, a shard damaged meanwhile, is read again)."""
-    parsed = fresh.get(source) or cache.parsed(source)
-    if parsed is None:
-        path = next(Path(p) for p, shown, _ in scan.files if shown == source)
-        parsed = parse_files([(path, source)], config.site, cache)[0]
-    bookmark, _ = apply_now(parsed, now)
-    assert bookmark is not None
-    return bookmark

@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..content.cache import RACY_NS, write_pickle
-from ..content.merge import Merged
 from ..errors import Problem
-from ..model import Bookmark, Config
+from ..model import Config
 from ..values.files import file_identity
 from .incremental import code_tag, effective
 
 STATE_NAME = "build-state.pickle"
+FAR_FUTURE = timedelta(days=31)  # a bookmark dated further ahead is warned of (a typo in the year?)
 FORMAT = 2
 Listed = tuple[str, str, tuple[int, int, int, int] | None]  # path, shown path, identity (`load.Scan`)
 _UNSEEN = (-1, -1, -1, -1)
@@ -112,16 +112,12 @@ def save_state(config: Config, state: BuildState) -> None:
 
 
 def next_change(
-    config: Config,
-    bookmarks: Sequence[Bookmark | Merged],
-    expiries: list[datetime],
-    now: datetime,
-    far: timedelta,
+    config: Config, dates: Sequence[datetime], expiries: Sequence[datetime], now: datetime, far: timedelta
 ) -> datetime | None:
-    """The first moment after `now` at which the same content could give another build: a
+    """The first moment after `now` at which the same content could give another build (`dates`:
+    every bookmark's, or at least those after now and within the longest max age before it): a
     bookmark's date, the far-future warning's edge before it, a signed image's expiry, the end
     of a feed's max age for a bookmark."""
-    dates = [b.date for b in bookmarks]
     later = [d for d in dates if d > now]
     moments = [e for e in expiries if e > now] + later + [d - far for d in later if d > now + far]
     for days in {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}:

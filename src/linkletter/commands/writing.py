@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ from ..errors import WARNING, Problem, UserError, shown_path
 from ..model import Config, Progress
 from ..publish.manifest import MANIFEST_NAME, Manifest, digest_of, save_manifest
 from ..publish.output import UNCHANGED, Batch, output_error, remove_stale_temporaries, write_if_changed
-from .shortcut import inputs_key, new_state, next_change, save_state
+from .shortcut import inputs_key, new_state, save_state
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -119,7 +119,6 @@ def keep_state(
     now: datetime,
     problems: list[Problem],
     inputs: tuple,
-    far: timedelta,
 ) -> None:
     """After a complete build (every file in place, the manifest kept), what the short-cut needs."""
     outputs = {
@@ -127,8 +126,8 @@ def keep_state(
     }
     if len(outputs) != len(manifest.files) or any(p.is_error for p in result.problems if p.path == "dist"):
         return
-    until = next_change(config, planned.merged, planned.expiries, now, far)
     key = inputs_key(config, *inputs)
     save_state(
-        config, new_state(key, now, until, outputs, (result.bookmark_count, result.feed_count), problems)
+        config,
+        new_state(key, now, planned.until, outputs, (result.bookmark_count, result.feed_count), problems),
     )

@@ -30,7 +30,6 @@ import pickle
 import tempfile
 import time
 import zlib
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,12 +63,14 @@ class ParseCache:
     entries: dict[str, Entry] = field(default_factory=dict)  # of the shards in `loaded`
     memo: dict[str, Finished] = field(default_factory=dict)
     saved_ns: int = 0
+    started_ns: int = 0  # when the build began listing files: the racy window is counted from there
     dirty: set[int] = field(default_factory=set)  # shards to write
     seen: set[str] = field(default_factory=set)  # the files listed now; the others are dropped
     rows: dict[str, Row] = field(default_factory=dict)
     shard_rows: dict[int, dict[str, Row]] = field(default_factory=dict)  # the same rows by shard
     hot: dict[str, Entry] = field(default_factory=dict)
     loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # none stored: all "loaded"
+    rows_loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # of `rows`, likewise
     files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
 
     def known(self, relpath: str, identity: Identity) -> Parsed | None:
@@ -85,7 +86,10 @@ class ParseCache:
     ) -> tuple[list[tuple[str, Light | None]], list[int]]:
         """(shown path, light) of each listed (path, shown path, identity), the light None where
         the file changed; and the positions of those. One pass: it runs over every file."""
-        get, racy = self.rows.get, self.saved_ns - RACY_NS
+        if len(files) > SHARDS:
+            self.load_rows()
+        get = self.rows.get if len(files) > SHARDS else self.row
+        racy = self.saved_ns - RACY_NS
         found: list[tuple[str, Light | None]] = []
         missed: list[int] = []
         for _, relpath, identity in files:
@@ -96,6 +100,39 @@ class ParseCache:
                 missed.append(len(found))
                 found.append((relpath, None))
         return found, missed
+
+    def row(self, relpath: str) -> Row | None:
+        """A file's stored row (its shard of rows read when first needed)."""
+        shard = shard_of(relpath)
+        if shard not in self.rows_loaded:
+            self._load_rows(shard)
+        return self.rows.get(relpath)
+
+    def load_rows(self) -> None:
+        for shard in range(SHARDS):
+            if shard not in self.rows_loaded:
+                self._load_rows(shard)
+
+    def _load_rows(self, shard: int) -> None:
+        assert self.folder is not None
+        self.rows_loaded.add(shard)
+        try:
+            rows = _read(self.folder / f"{shard:02d}.rows.pickle")
+            if not isinstance(rows, dict):
+                raise ValueError("not a shard")
+        except Exception:  # noqa: BLE001 - checked when opened; changed since: parse its files again
+            rows = {}
+            self.dirty.add(shard)
+        self.rows.update(rows)
+        self.shard_rows[shard] = rows
+
+    def hot_entry(self, relpath: str, identity: Identity | None) -> Entry | None:
+        """A shown file's parse when its hot entry is of the file's identity now (and not racy),
+        without reading its shard of rows; else `current`'s."""
+        entry = self.hot.get(relpath)
+        if entry is not None and entry.identity == identity and entry.identity[1] < self.saved_ns - RACY_NS:
+            return entry
+        return self.current(relpath)
 
     def digest(self, relpath: str) -> bytes | None:
         entry = self._entry(relpath)
@@ -108,13 +145,14 @@ class ParseCache:
             assert old is not None
             parsed = old.parsed
         self.entries[relpath] = Entry(identity, digest, parsed)
+        self.row(relpath)  # its shard of rows is written with it
         self.dirty.add(shard_of(relpath))
 
     def remember(self, relpath: str, light: Light) -> None:
         """Keep the light values of a file just stored (`store`)."""
         entry = self.entries.get(relpath)
         row = (entry.identity, entry.digest, light) if entry is not None else None
-        if row is not None and self.rows.get(relpath) != row:
+        if row is not None and self.row(relpath) != row:
             self.rows[relpath] = row
             shard = shard_of(relpath)
             self.shard_rows.setdefault(shard, {})[relpath] = row
@@ -126,7 +164,7 @@ class ParseCache:
         return entry.parsed if entry is not None else None
 
     def current(self, relpath: str) -> Entry | None:
-        row = self.rows.get(relpath)
+        row = self.row(relpath)
         if row is None:
             return None
         entry = self.hot.get(relpath)
@@ -149,8 +187,11 @@ class ParseCache:
                 raise ValueError("not a shard")
         except Exception:  # noqa: BLE001 - checked when opened; changed since: parse its files again
             entries = {}
+            if shard not in self.rows_loaded:
+                self._load_rows(shard)
             for relpath in self.shard_rows.pop(shard, {}):
                 del self.rows[relpath]
+            self.shard_rows[shard] = {}
             self.dirty.add(shard)
         self.entries.update(entries)
 
@@ -168,8 +209,8 @@ def cache_folder(state_dir: Path) -> Path:
 
 
 def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]]:
-    """The cache in `folder` made with `tag` (its rows, hot entries and memo; shards are read
-    when needed); an empty one (and a note) when it is missing a file, was made otherwise or
+    """The cache in `folder` made with `tag` (its hot entries and memo; shards of rows and of
+    parses are read when needed); an empty one (and a note) when it is missing a file, was made otherwise or
     cannot be read."""
     cache = ParseCache(folder, tag)
     if folder is None or not (folder / "header.pickle").exists():
@@ -183,18 +224,12 @@ def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]
             raise ValueError("a file changed since the cache was written")
         cache.saved_ns, cache.memo = int(header["saved_ns"]), dict(header["memo"])
         cache.files = dict(header["files"])
-        for shard in range(SHARDS):
-            rows = _read(folder / f"{shard:02d}.rows.pickle")
-            if not isinstance(rows, dict):
-                raise ValueError("not a shard")
-            cache.rows.update(rows)
-            cache.shard_rows[shard] = rows
         cache.hot = _read(folder / "hot.pickle")
         if not isinstance(cache.hot, dict) or not all(isinstance(e, Entry) for e in cache.hot.values()):
             raise ValueError("not the hot entries")
     except Exception:  # noqa: BLE001 - any damage means: start afresh
         return _fresh(folder, tag, "cannot be read (damaged?); parsing every file and writing it anew")
-    cache.loaded = set()
+    cache.loaded, cache.rows_loaded = set(), set()
     return cache, []
 
 
@@ -208,15 +243,15 @@ def _read(path: Path):
         return pickle.load(handle)
 
 
-def save_cache(cache: ParseCache, memo_keys: set[str], hot: Collection[str] = ()) -> list[Problem]:
-    """Write the shards that changed, the hot entries (those of the files in `hot`), then the
+def save_cache(cache: ParseCache, memo_keys: set[str], hot: dict[str, Entry] | None = None) -> list[Problem]:
+    """Write the shards that changed, the hot entries (`hot`: the shown files' current ones), then the
     header (which names the time it was written and every file's identity). Files no longer
     seen are dropped; the memo keeps the bodies in `memo_keys` only. A cache that cannot be
     written is a warning: the next build parses every file."""
     if cache.folder is None:
         return []
     try:
-        _save(cache, memo_keys, hot)
+        _save(cache, memo_keys, hot or {})
     except OSError as exc:
         return [
             Problem(
@@ -229,8 +264,10 @@ def save_cache(cache: ParseCache, memo_keys: set[str], hot: Collection[str] = ()
     return []
 
 
-def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) -> None:
+def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry]) -> None:
     assert cache.folder is not None
+    for shard in sorted(cache.dirty - cache.rows_loaded):
+        cache._load_rows(shard)
     for relpath in [p for p in cache.rows if p not in cache.seen]:
         del cache.rows[relpath]
         shard = shard_of(relpath)
@@ -241,7 +278,7 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) ->
     for relpath in [p for p in cache.entries if p not in cache.seen]:
         del cache.entries[relpath]
         cache.dirty.add(shard_of(relpath))
-    hot = {p: e for p in sorted(hot_paths) if (e := cache.current(p)) is not None}
+    hot = {p: hot_entries[p] for p in sorted(hot_entries)}
     memo = {k: v for k, v in cache.memo.items() if k in memo_keys}
     same_hot = hot.keys() == cache.hot.keys() and all(cache.hot[p] is e for p, e in hot.items())
     if not cache.dirty and memo.keys() == cache.memo.keys() and same_hot:
@@ -258,7 +295,7 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_paths: Collection[str]) ->
     if not same_hot or "hot.pickle" not in cache.files:
         write_pickle(cache.folder / "hot.pickle", hot)
         cache.files["hot.pickle"] = _identity(cache.folder / "hot.pickle")
-    saved = time.time_ns()
+    saved = min(time.time_ns(), cache.started_ns or time.time_ns())
     write_pickle(
         header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo, "files": cache.files}
     )

@@ -75,9 +75,12 @@ def problems_at(light: Light, now: datetime) -> tuple[Problem, ...]:
     return (*light.problems, light.expiry[1])
 
 
-def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[Problem]]:
+def merge_lights(
+    rows: Sequence[tuple[str, Light]], catalog: dict[str, Category] | None = None
+) -> tuple[list[Merged], list[Problem]]:
     """One `Merged` per link, in the order the links first appear in `rows` ((file, light) in
-    listing order), categories resolved; and a note for each save merged into another."""
+    listing order), categories resolved (by `catalog`, else by the spellings in `rows`); and a
+    note for each save merged into another."""
     groups: dict[str, list[tuple[str, Light]] | tuple[str, Light]] = {}  # a link saved once: no list
     for row in rows:
         key = row[1].id
@@ -88,7 +91,7 @@ def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[
                     group.append(row)
                 else:
                     groups[key] = [group, row]
-    resolve = _Resolver(catalog_from(_counts(rows)))
+    resolve = _Resolver(catalog if catalog is not None else catalog_from(category_counts(rows)))
     known, make = resolve.known, tuple.__new__
     merged: list[Merged] = []
     notes: list[Problem] = []
@@ -104,20 +107,24 @@ def merge_lights(rows: Sequence[tuple[str, Light]]) -> tuple[list[Merged], list[
         others = tuple(source for source, _ in group[1:])
         pairs = tuple(pair for _, light in group for pair in light.spellings)
         merged.append(Merged(key, latest.link, earliest.date, resolve(pairs), first, others, newest))
-        notes.extend(
-            Problem(
-                other,
-                f"the same link as {first}; merged into one item "
-                "(earliest date, newest save's text, all categories)",
-                field="link",
-                severity=NOTE,
-            )
-            for other in others
-        )
+        notes += merge_notes(first, others)
     return merged, notes
 
 
-def _counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
+def merge_notes(first: str, others: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            other,
+            f"the same link as {first}; merged into one item "
+            "(earliest date, newest save's text, all categories)",
+            field="link",
+            severity=NOTE,
+        )
+        for other in others
+    ]
+
+
+def category_counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
     """How often each spelling of each category key is used, over every file's names."""
     combinations = Counter(light.spellings for _, light in rows if light.id is not None)
     counts: dict[str, Counter] = {}

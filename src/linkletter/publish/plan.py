@@ -26,19 +26,27 @@ EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 def feed_specs(config: Config, index: dict[str, list[T]]) -> list[FeedSpec]:
     """The configured feeds (or one 'all' feed), plus one per category if enabled (`index`: the
     published bookmarks by category key)."""
+    found = {
+        key: (next(c for c in items[0].categories if c.key == key), len(items))
+        for key, items in index.items()
+    }
+    return specs_for(config, found)
+
+
+def specs_for(config: Config, categories: dict[str, tuple[Category, int]]) -> list[FeedSpec]:
+    """`feed_specs` from each category key's category and count of published bookmarks."""
     specs = list(config.feeds) or [default_feed_spec(config)]
     if config.build.category_feeds:
-        specs += [category_feed_spec(config, c) for c in categories_with_feeds(config.build, index)]
+        specs += [category_feed_spec(config, c) for c in categories_with_feeds(config.build, categories)]
     return specs
 
 
-def categories_with_feeds(build: BuildSpec, index: dict[str, list[T]]) -> list[Category]:
+def categories_with_feeds(build: BuildSpec, categories: dict[str, tuple[Category, int]]) -> list[Category]:
     """The categories in `build.category_feeds.only` (or all) with at least `min_items` bookmarks."""
-    found = {key: next(c for c in items[0].categories if c.key == key) for key, items in index.items()}
     return [
         category
-        for category in sorted(found.values())
-        if len(index[category.key]) >= build.category_min_items
+        for category, count in sorted(categories.values())
+        if count >= build.category_min_items
         and (build.category_only is None or category.key in build.category_only)
     ]
 
@@ -72,16 +80,17 @@ def plan_feeds(config: Config, bookmarks: list[Bookmark], now: datetime) -> list
 
 
 def choose_feeds(
-    config: Config, bookmarks: Sequence[T], now: datetime
+    config: Config, bookmarks: Sequence[T], now: datetime, ordered: bool = False
 ) -> tuple[list[tuple[FeedSpec, list[T]]], datetime]:
     """Each feed's spec and bookmarks, newest first; and the date of a feed left empty (the
-    newest bookmark's). Works on `Bookmark`s or on lighter values with the same fields."""
+    newest bookmark's). Works on `Bookmark`s or on lighter values with the same fields.
+    `ordered`: `bookmarks` are newest first already."""
     published = select_published(bookmarks, now)
     fallback = max((b.date for b in published), default=EMPTY_FEED_DATE)
-    ordered = newest_first(published)
-    index = index_by_category(ordered)
+    ranked = published if ordered else newest_first(published)
+    index = index_by_category(ranked)
     choices = [
-        (spec, take_for_feed(candidates_for_feed(ordered, index, spec), spec, now))
+        (spec, take_for_feed(candidates_for_feed(ranked, index, spec), spec, now))
         for spec in feed_specs(config, index)
     ]
     return choices, fallback
