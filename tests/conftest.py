@@ -116,3 +116,19 @@ def golden(request):
             pytest.fail(f"output differs from golden/{name}:\n{diff}")
 
     return compare
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """The files parsed (not taken from the cache) by builds in this process."""
+    seen: list[str] = []
+    from linkletter.content import parse
+
+    real = parse.parse_bookmark
+
+    def counting(text, shown, site):
+        seen.append(shown)
+        return real(text, shown, site)
+
+    monkeypatch.setattr(parse, "parse_bookmark", counting)
+    return seen

@@ -43,20 +43,6 @@ def age(path: Path, by_ns: int = HOUR_NS) -> None:
     os.utime(path, ns=(mtime, mtime))
 
 
-@pytest.fixture
-def parses(monkeypatch) -> list[str]:
-    """The files parsed (not taken from the cache) by builds in this process."""
-    seen: list[str] = []
-    real = parse.parse_bookmark
-
-    def counting(text, shown, site):
-        seen.append(shown)
-        return real(text, shown, site)
-
-    monkeypatch.setattr(parse, "parse_bookmark", counting)
-    return seen
-
-
 def test_every_rebuild_is_byte_identical_to_a_full_build(corpus_project, run, tmp_path):
     project = corpus_project
     assert build(run, project)[0] in (0, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +30,7 @@ from .guard import shrink_problems
 from .incremental import (
     feeds_to_render,
     finish_shown,
+    intact,
     issue_ids,
     memo_keys,
     open_cache,
@@ -114,9 +115,9 @@ def build_site(
         cache, more = open_cache(config, use_cache)
         cache.seen, cache.started_ns = {shown for _, shown, _ in scan.files}, started
         ids = issue_ids(ledger_path(config))
-        planned = plan(config, now, cache, scan, ids, use_cache and not more, progress)
-        if planned.snapshot is not None:
-            save_snapshot(config, planned.snapshot, started)
+        manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
+        settled = intact(config, manifest)
+        planned = plan(config, now, cache, scan, ids, use_cache and not more, settled, progress)
         feeds = planned.shown.feeds
         result = BuildResult(
             [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by
@@ -124,14 +125,17 @@ def build_site(
         result.problems += unmatched_feeds(config, planned.keys) + held_back(config, planned.later, now)
         once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
         result.problems += once
-        manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
         if not any(p.is_error for p in guard):
             write_site(config, result, planned, ids, manifest, cache, progress)
+            if planned.snapshot is not None:  # what each feed's files were written from, too
+                planned.snapshot.prints = dict(manifest.fingerprints)
             kept = [p for p in result.problems if p not in once]
             inputs = (allow_shrink, listed, scan.problems)
             keep_state(config, result, manifest, planned, now, kept, inputs)
+        if planned.snapshot is not None:
+            save_snapshot(config, planned.snapshot, started)
         result.problems += more
     return result
 
@@ -143,14 +147,17 @@ def plan(
     scan: Scan,
     ids: set[str],
     use_cache: bool,
+    settled: Callable[[str, str], bool],
     progress: Progress | None,
 ) -> Planned:
     """Re-planned from the last snapshot when it can be, else planned in full (and a snapshot
     made for the next build). The snapshot is trusted only with the parse cache it was made
-    with: not with `--no-cache`, nor when the cache was missing or could not be read."""
+    with: not with `--no-cache`, nor when the cache was missing or could not be read.
+    `settled(feed path, fingerprint)`: whether the feed was last written with it, so a feed
+    the changes do not touch is left as it is, its bookmarks not even read."""
     key = snapshot_key(config, ids)
     snapshot = load_snapshot(config, key) if use_cache and cache.saved_ns else None
-    planned = plan_delta(config, now, cache, scan, ids, snapshot, progress) if snapshot else None
+    planned = plan_delta(config, now, cache, scan, ids, snapshot, settled, progress) if snapshot else None
     return planned or plan_lights(config, now, cache, scan, ids, progress, key)
 
 
@@ -187,10 +194,13 @@ def write_site(
     done = set(result.written) | set(result.unchanged)
     whole = len(result.problems) == reported and all(p in done for p in page_names)
     manifest.pages = {p: mark for p in page_names} if whole else {}
-    manifest.feeds = {p: len(plan.bookmarks) for plan in result.feeds for p in feed_paths(plan).values()}
+    manifest.feeds = {p: plan.size for plan in result.feeds for p in feed_paths(plan).values()}
     manifest.content = planned.folders
     result.problems += keep_manifest(config, manifest)
-    result.problems += save_cache(cache, memo_keys(plans, planned.shown.issued, ids), planned.shown.entries)
+    keys = memo_keys(plans, planned.shown.issued, ids)
+    if any(plan.settled for plan in plans):  # their bodies are not known here: keep what was kept
+        keys |= set(cache.memo)
+    result.problems += save_cache(cache, keys, planned.shown.entries)
 
 
 def plan_site(

@@ -10,6 +10,7 @@ would change: that touches bookmarks that did not change."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import compress
 from operator import ne
@@ -24,7 +25,7 @@ from ..errors import Problem
 from ..model import Category, Config, FeedSpec, Progress
 from ..publish.plan import EMPTY_FEED_DATE, specs_for
 from .guard import content_folders
-from .lights import Choices, Finder, Planned, read_lights, show
+from .lights import Choices, Finder, Planned, Settled, read_lights, show
 from .shortcut import FAR_FUTURE, next_change
 from .snapshot import Columns, Snapshot
 
@@ -45,10 +46,13 @@ def plan_delta(
     scan: Scan,
     issue_ids: set[str],
     snapshot: Snapshot,
+    intact: Callable[[str, str], bool],
     progress: Progress | None,
 ) -> Planned | None:
     """The plan `lights.plan_lights` would make, from `snapshot` and what changed since; None
-    when a full plan is needed."""
+    when a full plan is needed. A feed the changes do not touch, still as the snapshot's build
+    wrote it (`intact(feed path, fingerprint)`), is settled: its bookmarks are counted, not
+    read (`FeedPlan.settled`)."""
     if now < snapshot.now or not scan.files:
         return None
     files = [shown for _, shown, _ in scan.files]
@@ -74,13 +78,16 @@ def plan_delta(
         columns.insert(m)
     published, folders = _recount(config, snapshot, old, new, now)
     problems = _problems(snapshot, changes, scan, now, columns, position)
-    choices, fallback = _choose(config, snapshot, catalog, published, columns, old + new, now)
+    choices, fallback, settled = _choose(
+        config, snapshot, catalog, published, columns, old + new, now, intact
+    )
     where = {link_id: i for i, link_id in enumerate(columns.ids)}
     issued = sorted(
         (columns.merged(where[i]) for i in issue_ids if i in where),
         key=lambda m: min(position[f] for f in (m.source, *m.also_in)),
     )
-    shown = show(config, now, choices, fallback, issued, Finder(config, cache, changes.fresh, scan, True))
+    finder = Finder(config, cache, changes.fresh, scan, True)
+    shown = show(config, now, choices, fallback, issued, finder, settled)
     later = [columns.merged(i) for i in range(_published_from(columns, now))]
     return Planned(
         len(columns),
@@ -256,22 +263,44 @@ def _choose(
     columns: Columns,
     changed: list[Merged],
     now: datetime,
-) -> tuple[Choices, datetime]:
+    intact: Callable[[str, str], bool],
+) -> tuple[Choices, datetime, dict[str, Settled]]:
     """Each feed's spec and bookmarks (`publish.plan.choose_feeds`): the snapshot's choice for
-    a feed none of the changed bookmarks belongs to, else chosen again from the columns."""
+    a feed none of the changed bookmarks belongs to, else chosen again from the columns. A
+    settled feed (kept, not empty, as written then) gets no bookmarks: `Settled` counts them."""
     specs = specs_for(config, {k: (catalog[k], n) for k, n in published.items()})
     where: dict[str, int] | None = None
     choices: Choices = []
+    settled: dict[str, Settled] = {}
+    index: dict[str, list[int]] | None = None
+    scans = 0  # of single categories: from the third on, by an index of the categories
+    keys = {c.key for m in changed for c in m.categories}
     for spec in specs:
-        kept = snapshot.feeds.get(f"{spec.folder}/{spec.slug}")
-        if kept is None or kept[0] != spec or spec.max_age_days is not None or _any_in(changed, spec):
-            choices.append((spec, [columns.merged(i) for i in _take(columns, spec, now)]))
+        path = f"{spec.folder}/{spec.slug}"
+        kept = snapshot.feeds.get(path)
+        touched = (spec.categories is None or not keys.isdisjoint(spec.categories)) and _any_in(changed, spec)
+        if kept is None or kept[0] != spec or spec.max_age_days is not None or touched:
+            single = spec.categories is not None and len(spec.categories) == 1 and not spec.exclude
+            scans += single
+            if single and scans >= 3:
+                assert spec.categories is not None
+                index = index if index is not None else _by_category(columns)
+                chosen = _take(columns, spec, now, index.get(spec.categories[0], []))
+            else:
+                chosen = _take(columns, spec, now)
+            choices.append((spec, [columns.merged(i) for i in chosen]))
             continue
         if where is None:
             where = {link_id: i for i, link_id in enumerate(columns.ids)}
-        choices.append((spec, [columns.merged(where[i]) for i in kept[1]]))
+        at = [where[i] for i in kept[1]]
+        written = snapshot.prints.get(path)  # an empty feed's date is the newest bookmark's: not settled
+        if at and written is not None and intact(path, written):
+            settled[path] = Settled(len(at), columns.dates[at[0]], [columns.newest[i] for i in at])
+            choices.append((spec, []))
+        else:
+            choices.append((spec, [columns.merged(i) for i in at]))
     first = _published_from(columns, now)
-    return choices, columns.dates[first] if first < len(columns) else EMPTY_FEED_DATE
+    return choices, columns.dates[first] if first < len(columns) else EMPTY_FEED_DATE, settled
 
 
 def _published_from(columns: Columns, now: datetime) -> int:
@@ -293,22 +322,35 @@ def _matches(categories: tuple[Category, ...], spec: FeedSpec) -> bool:
     return spec.categories is None or bool(keys.intersection(spec.categories))
 
 
-def _take(columns: Columns, spec: FeedSpec, now: datetime) -> list[int]:
-    """`select.take_for_feed` over the columns: the positions of the feed's bookmarks."""
+def _by_category(columns: Columns) -> dict[str, list[int]]:
+    """Category key -> the positions of its bookmarks, newest first."""
+    index: dict[str, list[int]] = {}
+    for i, categories in enumerate(columns.categories):
+        for category in categories:
+            index.setdefault(category.key, []).append(i)
+    return index
+
+
+def _take(columns: Columns, spec: FeedSpec, now: datetime, candidates: list[int] | None = None) -> list[int]:
+    """`select.take_for_feed` over the columns: the positions of the feed's bookmarks, from
+    every position or from `candidates` (positions newest first, each matching `spec`)."""
     oldest = now - timedelta(days=spec.max_age_days) if spec.max_age_days is not None else None
     verdicts: dict[int, bool] = {}
     chosen: list[int] = []
-    for i, date in enumerate(columns.dates):
+    for i in range(len(columns)) if candidates is None else candidates:
+        date = columns.dates[i]
         if len(chosen) >= spec.limit or (oldest is not None and date < oldest):
             break
         if date > now:
             continue
-        categories = columns.categories[i]
-        verdict = verdicts.get(id(categories))
-        if verdict is None:
-            verdict = verdicts[id(categories)] = _matches(categories, spec)
-        if verdict:
-            chosen.append(i)
+        if candidates is None:
+            categories = columns.categories[i]
+            verdict = verdicts.get(id(categories))
+            if verdict is None:
+                verdict = verdicts[id(categories)] = _matches(categories, spec)
+            if not verdict:
+                continue
+        chosen.append(i)
     return chosen
 
 

@@ -63,7 +63,7 @@ def shrinking_feeds(result: BuildResult, manifest: Manifest) -> list[tuple[str, 
     """(feed file, items before, items now) for each published feed losing more than half. A feed
     definition's feed that is no longer planned was removed on purpose (its file in feeds/ is
     gone) and does not count; a category feed that vanished does."""
-    now = {path: len(plan.bookmarks) for plan in result.feeds for path in feed_paths(plan).values()}
+    now = {path: plan.size for plan in result.feeds for path in feed_paths(plan).values()}
     return [
         (path, before, now.get(path, 0))
         for path, before in sorted(manifest.feeds.items())

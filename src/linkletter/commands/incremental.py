@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -19,7 +19,7 @@ from ..content.finish import finish_bookmarks, finish_key
 from ..errors import Problem
 from ..model import Bookmark, Config
 from ..newsletter.ledger import Ledger
-from ..publish.feeds import FeedPlan, feed_paths
+from ..publish.feeds import FeedPlan, feed_files, feed_paths
 from ..publish.manifest import Manifest
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -132,17 +132,29 @@ def feeds_to_render(
     time, or whose files are not the ones written then. The others are left as they are.
     `prints`: the shown bookmarks' own fingerprints, by id (`Fingerprints`)."""
     printer = Fingerprints(config, prints)
-    root = str(config.build.output_dir)
     fresh = {}
     for plan in plans:
+        if plan.settled:  # checked by `intact` when it was planned
+            continue
         mark = printer.of(plan)
-        files = feed_paths(plan).values()
-        same_files = all(
-            f in manifest.files and manifest.identities.get(f) == identity(f"{root}/{f}") for f in files
-        )
-        if manifest.fingerprints.get(plan.path) != mark or not same_files:
+        if manifest.fingerprints.get(plan.path) != mark or not files_intact(config, manifest, plan.path):
             fresh[plan.path] = mark
     return fresh
+
+
+def files_intact(config: Config, manifest: Manifest, path: str) -> bool:
+    """Whether the feed's files are in dist/ as the manifest says they were written."""
+    root = str(config.build.output_dir)
+    return all(
+        f in manifest.files and manifest.identities.get(f) == identity(f"{root}/{f}")
+        for f in feed_files(path).values()
+    )
+
+
+def intact(config: Config, manifest: Manifest) -> Callable[[str, str], bool]:
+    """Whether a feed (by path) was last written whole with this fingerprint, its files still
+    in place."""
+    return lambda path, mark: manifest.fingerprints.get(path) == mark and files_intact(config, manifest, path)
 
 
 def record_feeds(config: Config, result, manifest: Manifest, fresh: dict[str, str]) -> None:
@@ -177,7 +189,7 @@ def pages_mark(config: Config, plans: list[FeedPlan], issued: list[Bookmark]) ->
     for path in found:
         digest.update(f"{path}\0{identity(str(path))}\n".encode("utf-8", "surrogatepass"))
     for plan in plans:
-        digest.update(f"{plan.path}\0{plan.title}\0{len(plan.bookmarks)}\n".encode("utf-8", "surrogatepass"))
+        digest.update(f"{plan.path}\0{plan.title}\0{plan.size}\n".encode("utf-8", "surrogatepass"))
     for bookmark in issued:
         digest.update(repr(bookmark).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ..content.bookmark import Parsed, apply_now
 from ..content.cache import Entry, Identity, ParseCache
@@ -108,14 +109,47 @@ def show(
     fallback: datetime,
     issued: list[Merged],
     finder: Finder,
+    settled: dict[str, Settled] | None = None,
 ) -> Shown:
-    """The chosen and issued bookmarks in full, and each feed's plan."""
+    """The chosen and issued bookmarks in full, and each feed's plan; a `settled` feed's (by
+    path) are only counted (`FeedPlan.settled`), though their files stay hot in the cache."""
+    settled = settled or {}
     wanted = {m.id: m for _, chosen in choices for m in chosen} | {m.id: m for m in issued}
+    files = {m.newest for m in wanted.values()} | {f for s in settled.values() for f in s.files}
+    entries = {f: e for f in files if (e := finder.entry(f)) is not None}
     full = {i: materialize(m, finder.bookmark(m.newest, now)) for i, m in wanted.items()}
-    entries = {m.newest: e for m in wanted.values() if (e := finder.entry(m.newest)) is not None}
     prints = {i: p for i, m in wanted.items() if (p := bookmark_print(m, full[i], entries.get(m.newest)))}
-    feeds = [feed_plan(config, spec, [full[m.id] for m in chosen], fallback) for spec, chosen in choices]
+    feeds = [
+        settled_plan(config, spec, found)
+        if (found := settled.get(f"{spec.folder}/{spec.slug}"))
+        else feed_plan(config, spec, [full[m.id] for m in chosen], fallback)
+        for spec, chosen in choices
+    ]
     return Shown(feeds, [full[m.id] for m in issued], entries, prints)
+
+
+class Settled(NamedTuple):
+    """A feed a rebuild leaves as it is: how many bookmarks, its date, their files."""
+
+    size: int
+    updated: datetime
+    files: list[str]
+
+
+def settled_plan(config: Config, spec: FeedSpec, settled: Settled) -> FeedPlan:
+    path = f"{spec.folder}/{spec.slug}"
+    site = config.site
+    return FeedPlan(
+        path,
+        site.make_id(f"feed:{path}"),
+        spec.title,
+        spec.description,
+        (),
+        settled.updated,
+        site.home_url or site.base_url,
+        settled=True,
+        count=settled.size,
+    )
 
 
 class Finder:

@@ -123,6 +123,7 @@ class Snapshot:
     published: dict[str, int]  # category key -> its bookmarks dated up to `now`
     folders: dict[str, int]  # `guard.content_folders`
     feeds: dict[str, tuple[FeedSpec, tuple[str, ...]]]  # feed path -> its spec and chosen ids
+    prints: dict[str, str]  # feed path -> the fingerprint its files were written with, by that build
 
 
 def snapshot_key(config: Config, issue_ids: Iterable[str]) -> str:
@@ -166,6 +167,7 @@ def take_snapshot(
         dict(published),
         folders,
         {f"{spec.folder}/{spec.slug}": (spec, tuple(m.id for m in chosen)) for spec, chosen in choices},
+        {},
     )
 
 

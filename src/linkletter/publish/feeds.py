@@ -65,10 +65,22 @@ class FeedPlan:
     bookmarks: tuple[Bookmark, ...]
     updated: datetime
     alternate: str
+    settled: bool = False  # a rebuild knows its files are the ones these items make: `bookmarks` left
+    count: int = 0  # out (not rendered, not written) and only counted, here
+
+    @property
+    def size(self) -> int:
+        """How many items the feed has."""
+        return self.count if self.settled else len(self.bookmarks)
 
 
 def feed_paths(plan: FeedPlan) -> dict[str, str]:
-    return {"rss": f"{plan.path}.rss.xml", "atom": f"{plan.path}.atom.xml", "json": f"{plan.path}.json"}
+    return feed_files(plan.path)
+
+
+def feed_files(path: str) -> dict[str, str]:
+    """A feed's files in dist/ by format (`path`: the feed's, without suffix)."""
+    return {"rss": f"{path}.rss.xml", "atom": f"{path}.atom.xml", "json": f"{path}.json"}
 
 
 def is_main_feed(plan: FeedPlan) -> bool:

@@ -26,7 +26,7 @@ def index_feeds(site: Site, plans: list[FeedPlan]) -> list[dict]:
     return [
         {
             "title": plan.title,
-            "count": len(plan.bookmarks),
+            "count": plan.size,
             "main": is_main_feed(plan),
             **{f"{kind}_url": public_url(site, path) for kind, path in feed_paths(plan).items()},
         }
