@@ -17,6 +17,7 @@ import pickle
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -195,4 +196,5 @@ def save_snapshot(config: Config, snapshot: Snapshot, started_ns: int) -> None:
     try:
         write_pickle(snapshot_path(config), snapshot)
     except OSError:
-        snapshot_path(config).unlink(missing_ok=True)
+        with suppress(OSError):  # an older snapshot must not outlive the plan that replaced it
+            snapshot_path(config).unlink(missing_ok=True)

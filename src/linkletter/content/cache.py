@@ -12,7 +12,8 @@ folder, so a rebuild reads and parses only the files that changed.
   and is rebuilt; it is never trusted blindly.
 - Bodies rendered for feeds are remembered too (`memo`, see `finish`), only those still shown.
 - Each file's `merge.Light` (what merging and planning need, without the text) is kept too,
-  in `rows`, read whole by every build; the full parses are read one shard at a time, only when
+  in `rows`, read whole by a full plan (a rebuild from the plan snapshot reads the shards of the
+  files it looks at); the full parses are read one shard at a time, only when
   a file changed or its bookmark is shown and not among the `hot` ones (the files of the
   bookmarks shown last time, kept in a file of their own).
 
