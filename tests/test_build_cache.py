@@ -144,6 +144,29 @@ def test_parallel_parsing_and_rendering_give_what_the_serial_path_gives(corpus_p
     assert finish.render_bodies(shown, workers=2) == finish.render_bodies(shown, workers=1)
 
 
+def test_shards_written_by_the_parse_workers_are_the_cache_the_next_build_reads(
+    corpus_project, run, tmp_path, monkeypatch
+):
+    """A first build with many files: each worker writes the shards of parses it made. The next
+    build must take every file from them (no shard written again) and give the same bytes."""
+    monkeypatch.setattr(parse, "PARALLEL_FROM", 10)
+    for path in (corpus_project / "content").rglob("*.md"):
+        age(path)
+    first = build_site(load_config(corpus_project), FIXED_NOW)
+    cache = corpus_project / ".linkletter/parse-cache"
+    shards = {p.name: p.stat().st_mtime_ns for p in cache.glob("[0-9][0-9].pickle")}
+    assert len(shards) > 32
+    expected = fresh_build(corpus_project, tmp_path, run)
+    assert dist_bytes(corpus_project) == expected
+    for name in ("build-state.pickle", "plan-snapshot.pickle"):
+        (corpus_project / ".linkletter" / name).unlink()
+    again = build_site(load_config(corpus_project), FIXED_NOW)
+    assert [p for p in again.problems if "parse cache" in p.message] == []
+    assert {p.name: p.stat().st_mtime_ns for p in cache.glob("[0-9][0-9].pickle")} == shards
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    assert dist_bytes(corpus_project) == expected
+
+
 def test_a_rebuild_with_nothing_changed_repeats_the_last_result_and_writes_nothing(project, run):
     first = build_site(load_config(project), FIXED_NOW)
     before = {p: p.stat().st_mtime_ns for p in (project / "dist").rglob("*") if p.is_file()}

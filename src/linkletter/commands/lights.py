@@ -208,13 +208,17 @@ def read_lights(
     """Every listed file's light values, in listing order: the cache's when the file is
     unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
     rows, missed = cache.lights(scan.files)
-    misses = [(Path(scan.files[i][0]), rows[i][0]) for i in missed]
+    misses: list[tuple[Path | str, str]] = [(scan.files[i][0], rows[i][0]) for i in missed]
     identities = [scan.files[i][2] for i in missed]  # taken by the walk, before any file is read
-    parsed = parse_files(misses, config.site, cache, progress=progress, identities=identities)
+    parsed = parse_files(misses, config.site, cache, progress=progress, identities=identities, keeping=True)
     fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
     for index in missed:
         shown = rows[index][0]
-        light = light_of(fresh[shown])
+        entry, row = cache.entries.get(shown), cache.rows.get(shown)
+        if entry is not None and row is not None and row[1] == entry.digest:  # made from these bytes
+            light = row[2]
+        else:
+            light = light_of(fresh[shown])
         rows[index] = (shown, light)
         cache.remember(shown, light)
     return rows, fresh  # type: ignore[return-value]

@@ -75,6 +75,10 @@ class ParseCache:
     rows_loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # of `rows`, likewise
     files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
 
+    def empty(self) -> bool:
+        """Nothing stored (a first build, another tag, --no-cache)."""
+        return not self.entries and not self.rows and len(self.loaded) == SHARDS
+
     def known(self, relpath: str, identity: Identity) -> Parsed | None:
         """The stored result if the file's identity is unchanged (and not racy)."""
         self.seen.add(relpath)
@@ -148,7 +152,8 @@ class ParseCache:
             parsed = old.parsed
         self.entries[relpath] = Entry(identity, digest, parsed)
         self.row(relpath)  # its shard of rows is written with it
-        self.dirty.add(shard_of(relpath))
+        shard = shard_of(relpath)
+        self.dirty.add(shard)
 
     def remember(self, relpath: str, light: Light) -> None:
         """Keep the light values of a file just stored (`store`)."""

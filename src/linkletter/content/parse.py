@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,8 @@ from ..values.files import decode_text, file_identity, read_bounded
 from ..values.pools import forked_pool
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
-from .cache import Identity, ParseCache, content_digest
+from .cache import Entry, Identity, ParseCache, Row, content_digest, shard_of, write_pickle
+from .merge import light_of
 
 MAX_FILE_BYTES = 1024 * 1024
 PARALLEL_FROM = 2_000  # files to parse; fewer are parsed in this process
@@ -26,19 +27,25 @@ Job = tuple[str, str, bytes | None]  # path, shown path, the digest the cache kn
 
 
 def parse_files(
-    paths: list[tuple[Path, str]],
+    paths: Sequence[tuple[Path | str, str]],
     site: Site,
     cache: ParseCache,
     workers: int | None = None,
     progress: Progress | None = None,
     identities: list[Identity | None] | None = None,
+    keeping: bool = False,
 ) -> list[Parsed]:
     """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed.
     `identities`: each file's identity taken by the caller's listing before the file is read
-    (else each file is stat-ed here), the identity the cache keeps with the parse."""
+    (else each file is stat-ed here), the identity the cache keeps with the parse. `keeping`:
+    the caller saves the cache after, so with an empty cache and many files, each worker
+    writes the shards of parses it made itself (`save_cache` writes the rest)."""
     results: list[Parsed | None] = []
     if identities is None:
-        identities = [file_identity(path) for path, _ in paths]
+        identities = [file_identity(Path(path)) for path, _ in paths]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if keeping and cache.empty() and len(paths) >= PARALLEL_FROM and workers >= 2:
+        return _parse_by_shard(paths, identities, site, cache, workers, progress)
     jobs: list[tuple[int, Job]] = []
     for index, ((path, shown), identity) in enumerate(zip(paths, identities, strict=True)):
         known = cache.known(shown, identity) if identity else None
@@ -53,11 +60,85 @@ def parse_files(
     return [r for r in results if r is not None]
 
 
+def _parse_by_shard(
+    paths: Sequence[tuple[Path | str, str]],
+    identities: list[Identity | None],
+    site: Site,
+    cache: ParseCache,
+    workers: int,
+    progress: Progress | None,
+) -> list[Parsed]:
+    """Every file parsed, one shard of the cache per job: the worker writes the shard's files of
+    parses and of rows (light values), so this process does not pickle them again."""
+    assert cache.folder is not None
+    shards: dict[int, list[int]] = {}
+    for index, (_, shown) in enumerate(paths):
+        shards.setdefault(shard_of(shown), []).append(index)
+    cache.folder.mkdir(parents=True, exist_ok=True)
+    (cache.folder / "header.pickle").unlink(missing_ok=True)  # the old shards are replaced
+    folder = str(cache.folder)
+    jobs = [
+        (shard, [(str(paths[i][0]), paths[i][1], identities[i]) for i in indexes])
+        for shard, indexes in sorted(shards.items())
+    ]
+    results: list[Parsed | None] = [None] * len(paths)
+    done = 0
+    with forked_pool(workers) as pool, prefetching([str(path) for path, _ in paths]):
+        for (shard, indexes), (found, rows, written) in zip(
+            sorted(shards.items()), pool.map(parse_shard, jobs, [site] * len(jobs), [folder] * len(jobs)), strict=True
+        ):
+            for index, parsed in zip(indexes, found, strict=True):
+                results[index] = parsed
+                row = rows.get(paths[index][1])
+                if row is not None:
+                    cache.entries[paths[index][1]] = Entry(row[0], row[1], parsed)
+            cache.rows.update(rows)
+            cache.shard_rows[shard] = rows
+            if written is None:
+                cache.dirty.add(shard)
+            else:  # an empty cache starts with every shard to write: not this one
+                cache.files.update(written)
+                cache.dirty.discard(shard)
+            done += len(indexes)
+            if progress:
+                progress("parsing", done, len(paths))
+    return [r for r in results if r is not None]
+
+
+def parse_shard(
+    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str
+) -> tuple[list[Parsed], dict[str, Row], dict[str, list[int]] | None]:
+    """In a worker: every file of one shard parsed, its rows (identity, digest, light values) and
+    the shard's two files written; their identities (None if they could not be written: the
+    cache's save writes them then)."""
+    shard, files = job
+    parses: list[Parsed] = []
+    rows: dict[str, Row] = {}
+    entries: dict[str, Entry] = {}
+    for path, shown, identity in files:
+        digest, parsed = parse_one(path, shown, site, None)
+        assert parsed is not None  # nothing known: every file is parsed
+        parses.append(parsed)
+        if digest is not None and identity is not None:
+            rows[shown] = (identity, digest, light_of(parsed))
+            entries[shown] = Entry(identity, digest, parsed)
+    written: dict[str, list[int]] = {}
+    for name, values in ((f"{shard:02d}.pickle", entries), (f"{shard:02d}.rows.pickle", rows)):
+        try:
+            write_pickle(Path(folder) / name, values)
+        except OSError:
+            return parses, rows, None
+        identity = file_identity(Path(folder) / name)
+        if identity is None:
+            return parses, rows, None
+        written[name] = list(identity)
+    return parses, rows, written
+
+
 def _run(
-    jobs: list[tuple[int, Job]], site: Site, workers: int | None, progress: Progress | None
+    jobs: list[tuple[int, Job]], site: Site, workers: int, progress: Progress | None
 ) -> list[tuple[bytes | None, Parsed | None]]:
     work = [job for _, job in jobs]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
     results: list[tuple[bytes | None, Parsed | None]] = []
     if len(work) < PARALLEL_FROM or workers < 2:
