@@ -12,6 +12,7 @@ import pytest
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
 from linkletter.commands.build import build_site
+from linkletter.content import cache as cache_module
 from linkletter.content import finish, parse
 from linkletter.content.cache import ParseCache
 from linkletter.content.load import list_bookmark_files
@@ -165,6 +166,34 @@ def test_shards_written_by_the_parse_workers_are_the_cache_the_next_build_reads(
     assert {p.name: p.stat().st_mtime_ns for p in cache.glob("[0-9][0-9].pickle")} == shards
     assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
     assert dist_bytes(corpus_project) == expected
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_a_first_build_by_shard_keeps_only_the_parses_it_may_show_and_gives_the_same_bytes(
+    corpus_project, run, tmp_path, monkeypatch, limit
+):
+    """With short feeds most parses stay in the shard files the workers wrote; a bookmark shown
+    through another save's category (links saved twice) or an exclusion is read from there."""
+    feeds = corpus_project / "feeds"
+    feeds.mkdir(exist_ok=True)
+    (feeds / "not-python.yaml").write_text("title: Not Python\ncategories: all\nexclude: [python, golang]\nlimit: 4\n")
+    settings = corpus_project / "linkletter.yaml"
+    settings.write_text(settings.read_text().replace("feed_limit: 20", f"feed_limit: {limit}"))
+    for name, day, category in (("saved-first", 1, "Zqx Only"), ("saved-again", 2, "python")):
+        (corpus_project / "content" / f"{name}.md").write_text(
+            f"---\ntitle: {name}\nlink: https://example.org/saved-twice\ndate: 2015-01-0{day}T10:00:00Z\n"
+            f"categories:\n  - {category}\n---\nThe text of the {name} save.\n"
+        )  # an old link: its newest save is in no short list, but the Zqx feed shows it
+    expected = fresh_build(corpus_project, tmp_path, run)  # in this process, parsed file by file
+    monkeypatch.setattr(parse, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(cache_module, "SHARDS", 2)  # shards of 216 files: short lists leave most out
+    loads: list[int] = []
+    real_load = ParseCache._load
+    monkeypatch.setattr(ParseCache, "_load", lambda self, shard: loads.append(shard) or real_load(self, shard))
+    result = build_site(load_config(corpus_project), FIXED_NOW)
+    assert dist_bytes(corpus_project) == expected
+    assert not [p for p in result.problems if "parse cache" in p.message]
+    assert loads, "the newest save of the link saved twice is read from its shard"
 
 
 def test_a_rebuild_with_nothing_changed_repeats_the_last_result_and_writes_nothing(project, run):

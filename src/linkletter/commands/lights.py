@@ -18,11 +18,11 @@ from ..content.cache import Entry, Identity, ParseCache
 from ..content.categories import catalog_from
 from ..content.load import Scan, no_bookmark_files
 from ..content.merge import Light, Merged, category_counts, light_of, materialize, merge_lights, problems_at
-from ..content.parse import parse_files
+from ..content.parse import Wanted, parse_files, parse_keeping
 from ..errors import Problem
 from ..model import Bookmark, Config, FeedSpec, Progress
 from ..publish.feeds import FeedPlan
-from ..publish.plan import choose_feeds, feed_plan
+from ..publish.plan import choose_feeds, default_feed_spec, feed_plan
 from ..select import newest_first
 from .guard import content_folders
 from .shortcut import FAR_FUTURE, next_change
@@ -67,7 +67,9 @@ def plan_lights(
     """Every file's light values, the problems a full build reports before writing (the walk's,
     each file's at `now`, the merged saves'), the merged bookmarks, and every feed's plan with
     full bookmarks; and the snapshot of it all (made with `key`) for the next build."""
-    rows, fresh = read_lights(scan, config, cache, progress)
+    limit = config.build.feed_limit if config.build.category_feeds else None
+    wanted = Wanted(tuple(config.feeds) or (default_feed_spec(config),), limit, now, frozenset(issue_ids))
+    rows, fresh = read_lights(scan, config, cache, progress, wanted)
     at_now = {
         shown: found
         for shown, light in rows
@@ -203,22 +205,28 @@ def bookmark_print(merged: Merged, bookmark: Bookmark, entry: Entry | None) -> s
 
 
 def read_lights(
-    scan: Scan, config: Config, cache: ParseCache, progress: Progress | None
+    scan: Scan, config: Config, cache: ParseCache, progress: Progress | None, wanted: Wanted | None = None
 ) -> tuple[list[tuple[str, Light]], dict[str, Parsed]]:
     """Every listed file's light values, in listing order: the cache's when the file is
-    unchanged, else parsed now (and kept in the cache); and the parses made now, by file."""
+    unchanged, else parsed now (and kept in the cache); and the parses made now, by file (with
+    `wanted`, a first build keeps only those in memory: `parse.parse_keeping`)."""
     rows, missed = cache.lights(scan.files)
     misses: list[tuple[Path | str, str]] = [(scan.files[i][0], rows[i][0]) for i in missed]
     identities = [scan.files[i][2] for i in missed]  # taken by the walk, before any file is read
-    parsed = parse_files(misses, config.site, cache, progress=progress, identities=identities, keeping=True)
-    fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True)}
+    if wanted is not None:
+        parsed = parse_keeping(misses, identities, config.site, cache, progress, wanted)
+    else:
+        parsed = list(parse_files(misses, config.site, cache, progress=progress, identities=identities))
+    fresh = {shown: result for (_, shown), result in zip(misses, parsed, strict=True) if result is not None}
     for index in missed:
         shown = rows[index][0]
+        made = fresh.get(shown)
         entry, row = cache.entries.get(shown), cache.rows.get(shown)
-        if entry is not None and row is not None and row[1] == entry.digest:  # made from these bytes
-            light = row[2]
+        if row is not None and (made is None or (entry is not None and row[1] == entry.digest)):
+            light = row[2]  # made from these bytes (by a worker, or found unchanged)
         else:
-            light = light_of(fresh[shown])
+            assert made is not None
+            light = light_of(made)
         rows[index] = (shown, light)
         cache.remember(shown, light)
     return rows, fresh  # type: ignore[return-value]

@@ -180,10 +180,13 @@ class ParseCache:
         return entry if entry is not None and entry.digest == row[1] else None
 
     def _entry(self, relpath: str) -> Entry | None:
-        shard = shard_of(relpath)
-        if shard not in self.loaded:
-            self._load(shard)
-        return self.entries.get(relpath)
+        found = self.entries.get(relpath)  # stored by this build, or its shard is loaded
+        if found is None:
+            shard = shard_of(relpath)
+            if shard not in self.loaded:
+                self._load(shard)
+                found = self.entries.get(relpath)
+        return found
 
     def _load(self, shard: int) -> None:
         assert self.folder is not None
@@ -200,7 +203,8 @@ class ParseCache:
                 del self.rows[relpath]
             self.shard_rows[shard] = {}
             self.dirty.add(shard)
-        self.entries.update(entries)
+        for relpath, entry in entries.items():  # one stored by this build is newer
+            self.entries.setdefault(relpath, entry)
 
 
 def shard_of(relpath: str) -> int:

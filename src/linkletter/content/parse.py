@@ -6,24 +6,38 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
+from typing import NamedTuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Problem, ValueProblem
-from ..model import Progress, Site
+from ..model import FeedSpec, Progress, Site
 from ..values.files import decode_text, file_identity, read_bounded
 from ..values.pools import forked_pool
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
 from .cache import Entry, Identity, ParseCache, Row, content_digest, shard_of, write_pickle
-from .merge import light_of
+from .merge import light_of, spellings_of
 
 MAX_FILE_BYTES = 1024 * 1024
 PARALLEL_FROM = 2_000  # files to parse; fewer are parsed in this process
 CHUNK = 250
 
 Job = tuple[str, str, bytes | None]  # path, shown path, the digest the cache knows
+
+
+class Wanted(NamedTuple):
+    """Which parses a caller needs in full, of files parsed by shard (the others stay in the
+    shard files, read if asked for): each feed spec's newest `limit` matches among the files
+    dated up to `now` (by each file's own date and categories), each category's newest
+    `category_limit` (None: no category feeds), and the bookmarks with these `ids`."""
+
+    specs: tuple[FeedSpec, ...]
+    category_limit: int | None
+    now: datetime
+    ids: frozenset[str]
 
 
 def parse_files(
@@ -33,19 +47,14 @@ def parse_files(
     workers: int | None = None,
     progress: Progress | None = None,
     identities: list[Identity | None] | None = None,
-    keeping: bool = False,
 ) -> list[Parsed]:
     """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed.
     `identities`: each file's identity taken by the caller's listing before the file is read
-    (else each file is stat-ed here), the identity the cache keeps with the parse. `keeping`:
-    the caller saves the cache after, so with an empty cache and many files, each worker
-    writes the shards of parses it made itself (`save_cache` writes the rest)."""
+    (else each file is stat-ed here), the identity the cache keeps with the parse."""
     results: list[Parsed | None] = []
     if identities is None:
         identities = [file_identity(Path(path)) for path, _ in paths]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if keeping and cache.empty() and len(paths) >= PARALLEL_FROM and workers >= 2:
-        return _parse_by_shard(paths, identities, site, cache, workers, progress)
     jobs: list[tuple[int, Job]] = []
     for index, ((path, shown), identity) in enumerate(zip(paths, identities, strict=True)):
         known = cache.known(shown, identity) if identity else None
@@ -60,6 +69,24 @@ def parse_files(
     return [r for r in results if r is not None]
 
 
+def parse_keeping(
+    paths: Sequence[tuple[Path | str, str]],
+    identities: list[Identity | None],
+    site: Site,
+    cache: ParseCache,
+    progress: Progress | None,
+    wanted: Wanted,
+    workers: int | None = None,
+) -> list[Parsed | None]:
+    """`parse_files` for a caller that saves the cache after: with an empty cache and many
+    files, each worker writes the shard files of what it parsed, and only the parses `wanted`
+    come back (None for the others: the cache reads them from their shard if asked)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if cache.empty() and cache.folder is not None and len(paths) >= PARALLEL_FROM and workers >= 2:
+        return _parse_by_shard(paths, identities, site, cache, workers, progress, wanted)
+    return list(parse_files(paths, site, cache, workers, progress, identities))
+
+
 def _parse_by_shard(
     paths: Sequence[tuple[Path | str, str]],
     identities: list[Identity | None],
@@ -67,9 +94,11 @@ def _parse_by_shard(
     cache: ParseCache,
     workers: int,
     progress: Progress | None,
-) -> list[Parsed]:
+    wanted: Wanted | None,
+) -> list[Parsed | None]:
     """Every file parsed, one shard of the cache per job: the worker writes the shard's files of
-    parses and of rows (light values), so this process does not pickle them again."""
+    parses and of rows (light values), so this process does not pickle them again, and sends
+    back only the parses `wanted` (all without it)."""
     assert cache.folder is not None
     shards: dict[int, list[int]] = {}
     for index, (_, shown) in enumerate(paths):
@@ -83,36 +112,40 @@ def _parse_by_shard(
     ]
     results: list[Parsed | None] = [None] * len(paths)
     done = 0
+    count = len(jobs)
     with forked_pool(workers) as pool, prefetching([str(path) for path, _ in paths]):
         for (shard, indexes), (found, rows, written) in zip(
-            sorted(shards.items()), pool.map(parse_shard, jobs, [site] * len(jobs), [folder] * len(jobs)), strict=True
+            sorted(shards.items()),
+            pool.map(parse_shard, jobs, [site] * count, [folder] * count, [wanted] * count),
+            strict=True,
         ):
             for index, parsed in zip(indexes, found, strict=True):
                 results[index] = parsed
                 row = rows.get(paths[index][1])
-                if row is not None:
+                if row is not None and parsed is not None:
                     cache.entries[paths[index][1]] = Entry(row[0], row[1], parsed)
             cache.rows.update(rows)
             cache.shard_rows[shard] = rows
-            if written is None:
+            if written is None:  # every parse came back: the cache's save writes them
                 cache.dirty.add(shard)
             else:  # an empty cache starts with every shard to write: not this one
                 cache.files.update(written)
                 cache.dirty.discard(shard)
+                cache.loaded.discard(shard)  # the parses not sent back are read from its file
             done += len(indexes)
             if progress:
                 progress("parsing", done, len(paths))
-    return [r for r in results if r is not None]
+    return results
 
 
 def parse_shard(
-    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str
-) -> tuple[list[Parsed], dict[str, Row], dict[str, list[int]] | None]:
+    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str, wanted: Wanted | None
+) -> tuple[list[Parsed | None], dict[str, Row], dict[str, list[int]] | None]:
     """In a worker: every file of one shard parsed, its rows (identity, digest, light values) and
-    the shard's two files written; their identities (None if they could not be written: the
-    cache's save writes them then)."""
+    the shard's two files written; the parses `wanted` (every one without it) and the files'
+    identities (None if they could not be written: the cache's save writes them then)."""
     shard, files = job
-    parses: list[Parsed] = []
+    parses: list[Parsed | None] = []
     rows: dict[str, Row] = {}
     entries: dict[str, Entry] = {}
     for path, shown, identity in files:
@@ -132,7 +165,51 @@ def parse_shard(
         if identity is None:
             return parses, rows, None
         written[name] = list(identity)
-    return parses, rows, written
+    if wanted is None:
+        return parses, rows, written
+    keep = wanted_parses([p for p in parses if p is not None], wanted)
+    return [parsed if i in keep else None for i, parsed in enumerate(parses)], rows, written
+
+
+def wanted_parses(parses: list[Parsed], wanted: Wanted) -> set[int]:
+    """The positions of the parses `wanted` names (and of those without a bookmark: small)."""
+    keep = {i for i, parsed in enumerate(parses) if parsed.bookmark is None}
+    dated: list[tuple[datetime, int, set[str]]] = []
+    for i, parsed in enumerate(parses):
+        bookmark = parsed.bookmark
+        if bookmark is None:
+            continue
+        if bookmark.id in wanted.ids:
+            keep.add(i)
+        if bookmark.date <= wanted.now:
+            dated.append((bookmark.date, i, {key for key, _ in spellings_of(parsed.names)}))
+    dated.sort(key=lambda item: item[0], reverse=True)
+    groups: list[tuple[int, list[int]]] = []
+    for spec in wanted.specs:
+        include, exclude = set(spec.categories or ()), set(spec.exclude)
+        matching = [
+            (date, i)
+            for date, i, keys in dated
+            if not keys & exclude and (spec.categories is None or keys & include)
+        ]
+        groups.append((spec.limit, [i for _, i in _newest(matching, spec.limit)]))
+    if wanted.category_limit is not None:
+        by_key: dict[str, list[tuple[datetime, int]]] = {}
+        for date, i, keys in dated:
+            for key in keys:
+                by_key.setdefault(key, []).append((date, i))
+        groups += [(wanted.category_limit, [i for _, i in _newest(items, wanted.category_limit)]) for items in by_key.values()]
+    for _, positions in groups:
+        keep.update(positions)
+    return keep
+
+
+def _newest(items: list[tuple[datetime, int]], limit: int) -> list[tuple[datetime, int]]:
+    """The first `limit` of items newest first, and any after them dated as the last of those."""
+    if len(items) <= limit:
+        return items
+    edge = items[limit - 1][0]
+    return [item for item in items if item[0] >= edge]
 
 
 def _run(
