@@ -176,7 +176,9 @@ def test_a_first_build_by_shard_keeps_only_the_parses_it_may_show_and_gives_the_
     through another save's category (links saved twice) or an exclusion is read from there."""
     feeds = corpus_project / "feeds"
     feeds.mkdir(exist_ok=True)
-    (feeds / "not-python.yaml").write_text("title: Not Python\ncategories: all\nexclude: [python, golang]\nlimit: 4\n")
+    (feeds / "not-python.yaml").write_text(
+        "title: Not Python\ncategories: all\nexclude: [python, golang]\nlimit: 4\n"
+    )
     settings = corpus_project / "linkletter.yaml"
     settings.write_text(settings.read_text().replace("feed_limit: 20", f"feed_limit: {limit}"))
     for name, day, category in (("saved-first", 1, "Zqx Only"), ("saved-again", 2, "python")):
@@ -189,7 +191,9 @@ def test_a_first_build_by_shard_keeps_only_the_parses_it_may_show_and_gives_the_
     monkeypatch.setattr(cache_module, "SHARDS", 2)  # shards of 216 files: short lists leave most out
     loads: list[int] = []
     real_load = ParseCache._load
-    monkeypatch.setattr(ParseCache, "_load", lambda self, shard: loads.append(shard) or real_load(self, shard))
+    monkeypatch.setattr(
+        ParseCache, "_load", lambda self, shard: loads.append(shard) or real_load(self, shard)
+    )
     result = build_site(load_config(corpus_project), FIXED_NOW)
     assert dist_bytes(corpus_project) == expected
     assert not [p for p in result.problems if "parse cache" in p.message]
