@@ -66,7 +66,7 @@ def plan_delta(
     if catalog is None:
         return None
     columns = snapshot.columns
-    where = {link_id: i for i, link_id in enumerate(columns.ids)}
+    where = _positions(columns)
     regrouped = _regroup(snapshot, changes, before, position, where, catalog, now, cache, scan)
     if regrouped is None:
         return None
@@ -78,10 +78,10 @@ def plan_delta(
         columns.insert(m)
     published, folders = _recount(config, snapshot, old, new, now)
     problems = _problems(snapshot, changes, scan, now, columns, position)
+    where = _positions(columns)
     choices, fallback, settled = _choose(
-        config, snapshot, catalog, published, columns, old + new, now, intact
+        config, snapshot, catalog, published, columns, where, old + new, now, intact
     )
-    where = {link_id: i for i, link_id in enumerate(columns.ids)}
     issued = sorted(
         (columns.merged(where[i]) for i in issue_ids if i in where),
         key=lambda m: min(position[f] for f in (m.source, *m.also_in)),
@@ -100,6 +100,11 @@ def plan_delta(
         by="delta",
         touched=changes.touched,
     )
+
+
+def _positions(columns: Columns) -> dict[str, int]:
+    """Each link id's position in the columns."""
+    return dict(zip(columns.ids, range(len(columns)), strict=True))
 
 
 def find_changes(
@@ -254,7 +259,8 @@ def _problems(
             found[f] = at_now
     files = sorted(found, key=position.__getitem__)
     problems = list(scan.problems) + [p for f in files for p in found[f]]
-    groups = [(columns.sources[i], columns.also_in[i]) for i, others in enumerate(columns.also_in) if others]
+    several = compress(range(len(columns)), columns.also_in)  # links saved more than once
+    groups = [(columns.sources[i], columns.also_in[i]) for i in several]
     groups.sort(key=lambda group: min(position[f] for f in (group[0], *group[1])))
     return problems + [p for first, others in groups for p in merge_notes(first, others)]
 
@@ -265,6 +271,7 @@ def _choose(
     catalog: dict[str, Category],
     published: dict[str, int],
     columns: Columns,
+    where: dict[str, int],
     changed: list[Merged],
     now: datetime,
     intact: Callable[[str, str], bool],
@@ -273,7 +280,6 @@ def _choose(
     a feed none of the changed bookmarks belongs to, else chosen again from the columns. A
     settled feed (kept, not empty, as written then) gets no bookmarks: `Settled` counts them."""
     specs = specs_for(config, {k: (catalog[k], n) for k, n in published.items()})
-    where: dict[str, int] | None = None
     choices: Choices = []
     settled: dict[str, Settled] = {}
     index: dict[str, list[int]] | None = None
@@ -294,8 +300,6 @@ def _choose(
                 chosen = _take(columns, spec, now)
             choices.append((spec, [columns.merged(i) for i in chosen]))
             continue
-        if where is None:
-            where = {link_id: i for i, link_id in enumerate(columns.ids)}
         at = [where[i] for i in kept[1]]
         written = snapshot.prints.get(path)  # an empty feed's date is the newest bookmark's: not settled
         if at and written is not None and intact(path, written):
