@@ -147,10 +147,7 @@ def take_snapshot(
     choices: Sequence[tuple[FeedSpec, Sequence[Merged]]],
     folders: dict[str, int],
 ) -> Snapshot:
-    published: Counter = Counter()
-    for m in ordered:
-        if m.date <= now:
-            published.update(c.key for c in m.categories)
+    published = Counter(c.key for m in ordered if m.date <= now for c in m.categories)
     return Snapshot(
         FORMAT,
         key,
