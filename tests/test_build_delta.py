@@ -4,6 +4,8 @@ bytes of a full build of the same content (the random rebuild tests try many mor
 
 from __future__ import annotations
 
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from conftest import FIXED_NOW
@@ -110,3 +112,46 @@ def test_no_cache_and_a_damaged_cache_plan_in_full(corpus_project):
     write(corpus_project, "delta-added.md", title="Again")
     (corpus_project / ".linkletter/parse-cache/header.pickle").write_bytes(b"garbage")
     assert rebuild(corpus_project).planned_by == "full"
+
+
+def test_a_build_stopped_by_the_shrink_guard_keeps_no_snapshot_ahead_of_the_cache(project, run, tmp_path):
+    """The guard stops a full plan before anything (the parse cache too) is kept; the next build
+    must not re-plan from that plan's snapshot over the older cache (an edited file's old text)."""
+    content = project / "content"
+    shutil.rmtree(content)
+    content.mkdir()
+    names = ["1.md", "2.md", "3.md", "4.md"]
+    for n, name in enumerate(names, start=1):
+        write(project, name, title=f"First {n}", category="Python")
+    assert aged_build(project).planned_by == "full"
+    write(project, "1.md", title="Edited", category="python")  # another spelling: a full plan
+    for name in names[1:]:
+        (content / name).write_text("---\ntitle: [broken\ndate: nope\n---\n")
+        age(content / name)
+    stopped = rebuild(project)
+    assert any("nothing was written" in p.message for p in stopped.problems)
+    for n, name in enumerate(names[1:], start=2):
+        write(project, name, title=f"First {n}", category="python")
+    rebuild(project)
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run)
+
+
+def test_a_bookmark_at_the_max_age_edge_leaves_the_feed_just_after(project, run, tmp_path):
+    """A feed keeps a bookmark dated exactly `max_age_days` before now; a build a moment later
+    must drop it, not repeat the last build (the short-cut's end was set at that moment)."""
+    content = project / "content"
+    shutil.rmtree(content)
+    content.mkdir()
+    edge = FIXED_NOW - timedelta(days=30)  # tests/fixtures/site/feeds/everything.yaml: 30 days
+    (content / "edge.md").write_text(
+        f"---\ntitle: At the edge\nlink: https://example.org/edge\ndate: {edge:%Y-%m-%dT%H:%M:%SZ}\n"
+        "categories: [Python]\n---\n",
+        encoding="utf-8",
+    )
+    age(content / "edge.md")
+    build_site(load_config(project), FIXED_NOW)
+    assert b"example.org/edge" in (project / "dist/feeds/everything.json").read_bytes()
+    later = FIXED_NOW + timedelta(seconds=1)
+    build_site(load_config(project), later)
+    assert b"example.org/edge" not in (project / "dist/feeds/everything.json").read_bytes()
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run, now=later.isoformat())

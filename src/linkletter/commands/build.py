@@ -127,14 +127,15 @@ def build_site(
         result.problems += once
         guard = shrink_problems(config, result, manifest, allow_shrink)
         result.problems += guard
+        cache_kept = False
         if not any(p.is_error for p in guard):
-            write_site(config, result, planned, ids, manifest, cache, progress)
+            cache_kept = write_site(config, result, planned, ids, manifest, cache, progress)
             if planned.snapshot is not None:  # what each feed's files were written from, too
                 planned.snapshot.prints = dict(manifest.fingerprints)
             kept = [p for p in result.problems if p not in once]
             inputs = (allow_shrink, listed, scan.problems)
             keep_state(config, result, manifest, planned, now, kept, inputs)
-        if planned.snapshot is not None:
+        if planned.snapshot is not None and cache_kept:  # the next build takes both, or neither
             save_snapshot(config, planned.snapshot, started)
         result.problems += more
     return result
@@ -169,9 +170,9 @@ def write_site(
     manifest: Manifest,
     cache: ParseCache,
     progress: Progress | None = None,
-) -> None:
+) -> bool:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
-    longer generated, and keep the manifest and the parse cache."""
+    longer generated, and keep the manifest and the parse cache (whether it could be kept)."""
     fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
     plans = result.feeds
     issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
@@ -200,7 +201,9 @@ def write_site(
     keys = memo_keys(plans, planned.shown.issued, ids)
     if any(plan.settled for plan in plans):  # their bodies are not known here: keep what was kept
         keys |= set(cache.memo)
-    result.problems += save_cache(cache, keys, planned.shown.entries)
+    unsaved = save_cache(cache, keys, planned.shown.entries)
+    result.problems += unsaved
+    return not unsaved
 
 
 def plan_site(

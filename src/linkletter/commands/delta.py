@@ -371,7 +371,7 @@ def _until(
     edge = now - timedelta(days=max(ages)) if ages else now
     dates = []
     for date in columns.dates:
-        if date <= edge:
+        if date < edge:  # a feed keeps one dated at the edge until just after now
             break
         dates.append(date)
     gone = set(changes.touched) | set(changes.removed)

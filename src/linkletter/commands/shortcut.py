@@ -115,15 +115,18 @@ def next_change(
     config: Config, dates: Sequence[datetime], expiries: Sequence[datetime], now: datetime, far: timedelta
 ) -> datetime | None:
     """The first moment after `now` at which the same content could give another build (`dates`:
-    every bookmark's, or at least those after now and within the longest max age before it): a
+    every bookmark's, or at least those after now and from the longest max age before it): a
     bookmark's date, the far-future warning's edge before it, a signed image's expiry, the end
     of a feed's max age for a bookmark."""
     later = [d for d in dates if d > now]
     moments = [e for e in expiries if e > now] + later + [d - far for d in later if d > now + far]
     for days in {spec.max_age_days for spec in config.feeds if spec.max_age_days is not None}:
-        age = timedelta(days=days)
-        moments += [d + age for d in dates if d > now - age]
+        age = timedelta(days=days)  # a feed keeps a bookmark while its date >= now - age
+        moments += [d + age + TICK for d in dates if d >= now - age]
     return min(moments, default=None)
+
+
+TICK = timedelta(microseconds=1)  # the first moment after another one
 
 
 def new_state(

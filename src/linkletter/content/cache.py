@@ -133,12 +133,14 @@ class ParseCache:
         self.shard_rows[shard] = rows
 
     def hot_entry(self, relpath: str, identity: Identity | None) -> Entry | None:
-        """A shown file's parse when its hot entry is of the file's identity now (and not racy),
-        without reading its shard of rows; else `current`'s."""
+        """A listed file's parse when the cache holds it for the file's identity now (and not
+        racy): its hot entry, without reading its shard of rows, else `current`'s. None when the
+        cache's is of other bytes (a cache older than what the caller knows of the file)."""
         entry = self.hot.get(relpath)
         if entry is not None and entry.identity == identity and entry.identity[1] < self.saved_ns - RACY_NS:
             return entry
-        return self.current(relpath)
+        entry = self.current(relpath)
+        return entry if entry is not None and entry.identity == identity else None
 
     def digest(self, relpath: str) -> bytes | None:
         entry = self._entry(relpath)
