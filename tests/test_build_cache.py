@@ -285,3 +285,23 @@ def test_a_signed_image_that_expires_between_builds_leaves_the_feed(project, run
     build(run, project, now="2024-05-13T11:00:00Z")
     assert b"cdn.example.net" not in (project / "dist/feeds/everything.rss.xml").read_bytes()
     assert dist_bytes(project) == fresh_build(project, tmp_path, run, now="2024-05-13T11:00:00Z")
+
+
+def test_a_first_build_by_shard_with_a_cache_it_cannot_write_warns_and_tries_again(
+    corpus_project, run, tmp_path, monkeypatch
+):
+    """A file where the cache folder goes: the build parses as usual and warns; once the cause
+    is gone, the next build writes the cache and does not repeat the warning."""
+    monkeypatch.setattr(parse, "PARALLEL_FROM", 10)
+    (corpus_project / ".linkletter").mkdir()
+    (corpus_project / ".linkletter/parse-cache").write_text("in the way")
+    first = build_site(load_config(corpus_project), FIXED_NOW)
+    assert [p.message for p in first.problems if "parse cache" in p.message] == [
+        "the parse cache cannot be written: File exists"
+    ]
+    assert dist_bytes(corpus_project) == fresh_build(corpus_project, tmp_path, run)
+    (corpus_project / ".linkletter/parse-cache").unlink()
+    again = build_site(load_config(corpus_project), FIXED_NOW)
+    assert again.planned_by != "shortcut"
+    assert [p for p in again.problems if "parse cache" in p.message] == []
+    assert (corpus_project / ".linkletter/parse-cache/header.pickle").exists()

@@ -9,8 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from conftest import FIXED_NOW
-from linkletter.commands import delta
+from linkletter.commands import build, delta
 from linkletter.commands.build import build_site
+from linkletter.newsletter.ledger import Ledger
 from linkletter.settings.load import load_config
 from test_build_cache import age, dist_bytes, fresh_build
 
@@ -155,3 +156,32 @@ def test_a_bookmark_at_the_max_age_edge_leaves_the_feed_just_after(project, run,
     build_site(load_config(project), later)
     assert b"example.org/edge" not in (project / "dist/feeds/everything.json").read_bytes()
     assert dist_bytes(project) == fresh_build(project, tmp_path, run, now=later.isoformat())
+
+
+def test_a_ledger_changed_while_a_build_runs_is_not_taken_as_what_it_built_from(project, monkeypatch):
+    """`digest --publish` records an issue without waiting for the build lock; a build that
+    rendered its pages before must not let the next build repeat its result."""
+    aged_build(project)
+    real_write = build.write_site
+
+    def publishing_meanwhile(config, *args, **kwargs):
+        kept = real_write(config, *args, **kwargs)
+        Ledger(build.ledger_path(config)).close()  # the ledger appears while the build runs
+        return kept
+
+    (project / ".linkletter/build-state.pickle").unlink()  # build again
+    monkeypatch.setattr(build, "write_site", publishing_meanwhile)
+    rebuild(project)
+    monkeypatch.setattr(build, "write_site", real_write)
+    assert rebuild(project).planned_by != "shortcut"
+
+
+def test_a_ledger_without_an_issue_links_to_no_archive(project):
+    """`digest --publish` with nothing new creates the ledger and publishes nothing: the pages
+    must not link to an archive that is never written."""
+    aged_build(project)
+    without = (project / "dist/index.html").read_bytes()
+    Ledger(project / ".linkletter/ledger.sqlite").close()
+    rebuild(project)
+    assert (project / "dist/index.html").read_bytes() == without
+    assert not (project / "dist" / load_config(project).digest.path).exists()

@@ -39,6 +39,16 @@ def archive_files(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]
     return files
 
 
+def has_issues(config: Config) -> bool:
+    """Whether an issue was published: the pages link to the archive only then (a `digest
+    --publish` with nothing new creates the ledger and publishes nothing)."""
+    path = config.build.state_dir / "ledger.sqlite"
+    if not path.exists():
+        return False
+    with Ledger(path) as ledger:
+        return bool(ledger.issues())
+
+
 def stored_page(config: Config, slug: str) -> Path:
     return config.build.state_dir / "issues" / f"{slug}.html"
 

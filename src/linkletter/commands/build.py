@@ -46,6 +46,7 @@ from .shortcut import (
     inputs_key,
     listing_digest,
     usable_state,
+    watched_files,
 )
 from .snapshot import load_snapshot, save_snapshot, snapshot_key
 from .writing import keep_manifest, keep_state, manifest_path, write_locked
@@ -104,7 +105,8 @@ def build_site(
         started = time.time_ns()
         scan = scan_bookmark_files(config.build.content_dir, config.root)
         listed = listing_digest(scan.files)
-        key = inputs_key(config, allow_shrink, listed, scan.problems)
+        watched = watched_files(config)
+        key = inputs_key(config, allow_shrink, listed, scan.problems, watched)
         state = usable_state(config, key, now, scan.files) if use_cache else None
         if state is not None:
             problems = state.problems + notes
@@ -133,8 +135,9 @@ def build_site(
             if planned.snapshot is not None:  # what each feed's files were written from, too
                 planned.snapshot.prints = dict(manifest.fingerprints)
             kept = [p for p in result.problems if p not in once]
-            inputs = (allow_shrink, listed, scan.problems)
-            keep_state(config, result, manifest, planned, now, kept, inputs)
+            inputs = (allow_shrink, listed, scan.problems, watched)
+            if cache_kept:  # else the next build tries again (and says so again)
+                keep_state(config, result, manifest, planned, now, kept, inputs)
         if planned.snapshot is not None and cache_kept:  # the next build takes both, or neither
             save_snapshot(config, planned.snapshot, started)
         result.problems += more
@@ -259,14 +262,14 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
     """The digest archive and the index page. A broken template is reported and its pages left
     as they are; the feeds are written all the same."""
     from ..publish.pages import build_feed_lists
-    from .archive import archive_files
+    from .archive import archive_files, has_issues
 
     files: dict[str, bytes] = {}
     try:
         files.update(archive_files(config, bookmarks))
     except UserError as exc:
         result.problems += exc.problems
-    with_digest = ledger_path(config).exists()
+    with_digest = has_issues(config)
     try:
         files["index.html"] = index_page(config, result.feeds, with_digest).encode()
         files.update(build_feed_lists(config, result.feeds, digest_links(config, with_digest)))

@@ -58,18 +58,30 @@ def listing_digest(listing: Sequence[Listed]) -> bytes:
     return digest.digest()
 
 
-def inputs_key(config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem]) -> str:
-    """A digest of everything a build reads besides the clock (`listing`: `listing_digest`)."""
+def inputs_key(
+    config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem], watched: list[str] | None = None
+) -> str:
+    """A digest of everything a build reads besides the clock (`listing`: `listing_digest`;
+    `watched`: `watched_files` as taken when the build began, else now)."""
     digest = hashlib.sha256(
         f"{code_tag()}\0{effective(config)!r}\0{allow_shrink}\0{walk!r}".encode("utf-8", "surrogatepass")
     )
     digest.update(listing)
-    state = config.build.state_dir
-    extra = [state / "ledger.sqlite", state / "ledger.sqlite-wal", state / "dist-manifest.json"]
-    extra += sorted((state / "issues").glob("*")) + sorted(_files_below(config.build.templates_dir))
-    for path in extra:
-        digest.update(f"{path}\0{file_identity(path)}\n".encode("utf-8", "surrogatepass"))
+    for line in watched if watched is not None else watched_files(config):
+        digest.update(line.encode("utf-8", "surrogatepass"))
+    manifest = config.build.state_dir / "dist-manifest.json"
+    digest.update(f"{manifest}\0{file_identity(manifest)}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def watched_files(config: Config) -> list[str]:
+    """The identities of the ledger, the stored issue pages and the templates. A build takes
+    them when it begins: a `digest --publish` meanwhile (it does not wait for the build lock)
+    must make the next build look again, not be taken as what this one built from."""
+    state = config.build.state_dir
+    extra = [state / "ledger.sqlite", state / "ledger.sqlite-wal"]
+    extra += sorted((state / "issues").glob("*")) + sorted(_files_below(config.build.templates_dir))
+    return [f"{path}\0{file_identity(path)}\n" for path in extra]
 
 
 def _files_below(folder: Path) -> list[Path]:

@@ -83,7 +83,13 @@ def parse_keeping(
     come back (None for the others: the cache reads them from their shard if asked)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if cache.empty() and cache.folder is not None and len(paths) >= PARALLEL_FROM and workers >= 2:
-        return _parse_by_shard(paths, identities, site, cache, workers, progress, wanted)
+        try:
+            cache.folder.mkdir(parents=True, exist_ok=True)
+            (cache.folder / "header.pickle").unlink(missing_ok=True)  # the old shards are replaced
+        except OSError:
+            pass  # not writable: parsed here as usual, and the cache's save says why
+        else:
+            return _parse_by_shard(paths, identities, site, cache, workers, progress, wanted)
     return list(parse_files(paths, site, cache, workers, progress, identities))
 
 
@@ -103,8 +109,6 @@ def _parse_by_shard(
     shards: dict[int, list[int]] = {}
     for index, (_, shown) in enumerate(paths):
         shards.setdefault(shard_of(shown), []).append(index)
-    cache.folder.mkdir(parents=True, exist_ok=True)
-    (cache.folder / "header.pickle").unlink(missing_ok=True)  # the old shards are replaced
     folder = str(cache.folder)
     jobs = [
         (shard, [(str(paths[i][0]), paths[i][1], identities[i]) for i in indexes])
