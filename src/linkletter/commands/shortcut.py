@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from array import array
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..content.cache import RACY_NS, write_pickle
+from ..content.cache import RACY_NS, read_kept, write_pickle
 from ..errors import Problem
 from ..model import Config
 from ..values.files import file_identity
@@ -90,12 +89,8 @@ def _files_below(folder: Path) -> list[Path]:
 
 def usable_state(config: Config, key: str, now: datetime, listing: Sequence[Listed]) -> BuildState | None:
     """The last build's state if this build would do exactly what it did."""
-    try:
-        with state_path(config).open("rb") as handle:
-            state = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - missing or damaged: build in full
-        return None
-    if not isinstance(state, BuildState) or state.format != FORMAT or state.key != key:
+    state = read_kept(state_path(config), BuildState, FORMAT, key)
+    if state is None:
         return None
     if now < state.valid_from or (state.valid_until is not None and now >= state.valid_until):
         return None

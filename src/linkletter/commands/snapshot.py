@@ -13,7 +13,6 @@ build with too much changed plans in full and keeps a new one."""
 from __future__ import annotations
 
 import hashlib
-import pickle
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..content.cache import Identity, write_pickle
+from ..content.cache import Identity, read_kept, write_pickle
 from ..content.merge import Light, Merged, Spellings
 from ..errors import Problem
 from ..model import Category, Config, FeedSpec
@@ -175,14 +174,7 @@ def snapshot_path(config: Config) -> Path:
 
 def load_snapshot(config: Config, key: str) -> Snapshot | None:
     """The kept snapshot if it was made with `key`."""
-    try:
-        with snapshot_path(config).open("rb") as handle:
-            snapshot = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - missing or damaged: plan in full
-        return None
-    if not isinstance(snapshot, Snapshot) or snapshot.format != FORMAT or snapshot.key != key:
-        return None
-    return snapshot
+    return read_kept(snapshot_path(config), Snapshot, FORMAT, key)
 
 
 def save_snapshot(config: Config, snapshot: Snapshot, started_ns: int) -> None:

@@ -347,6 +347,19 @@ def _identity(path: Path) -> list[int]:
     return list(found)
 
 
+def read_kept(path: Path, kind: type, form: int, key: str):
+    """What `write_pickle` kept at `path`: a `kind` with this `format` and `key`, else None (a
+    missing, damaged or foreign file: the caller does the work in full)."""
+    try:
+        with path.open("rb") as handle:
+            value = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - missing or damaged
+        return None
+    if not isinstance(value, kind) or getattr(value, "format", None) != form or getattr(value, "key", None) != key:
+        return None
+    return value
+
+
 def write_pickle(path: Path, value: object) -> None:
     """`value` pickled into `path` atomically (a temporary file renamed over it; removed on failure)."""
     fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
