@@ -98,7 +98,6 @@ def plan_delta(
         shown,
         problems,
         by="delta",
-        touched=changes.touched,
     )
 
 

@@ -8,7 +8,7 @@ parses every file and gives the same result. What a full plan worked out is kept
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -52,7 +52,6 @@ class Planned:
     problems: list[Problem]
     snapshot: Snapshot | None = None  # to keep for the next build
     by: str = "full"  # "full", or "delta": re-planned from the last snapshot
-    touched: list[str] = field(default_factory=list)  # with "delta": the files looked at again
 
 
 def plan_lights(
@@ -65,8 +64,9 @@ def plan_lights(
     key: str = "",
 ) -> Planned:
     """Every file's light values, the problems a full build reports before writing (the walk's,
-    each file's at `now`, the merged saves'), the merged bookmarks, and every feed's plan with
-    full bookmarks; and the snapshot of it all (made with `key`) for the next build."""
+    each file's at `now`, the merged saves'), what the build reports of the merged bookmarks,
+    and every feed's plan with full bookmarks; and the snapshot of it all (made with `key`) for
+    the next build."""
     limit = config.build.feed_limit if config.build.category_feeds else None
     wanted = Wanted(tuple(config.feeds) or (default_feed_spec(config),), limit, now, frozenset(issue_ids))
     rows, fresh = read_lights(scan, config, cache, progress, wanted)
