@@ -58,15 +58,15 @@ def listing_digest(listing: Sequence[Listed]) -> bytes:
 
 
 def inputs_key(
-    config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem], watched: list[str] | None = None
+    config: Config, allow_shrink: bool, listing: bytes, walk: list[Problem], watched: list[str]
 ) -> str:
     """A digest of everything a build reads besides the clock (`listing`: `listing_digest`;
-    `watched`: `watched_files` as taken when the build began, else now)."""
+    `watched`: `watched_files` as taken when the build began)."""
     digest = hashlib.sha256(
         f"{code_tag()}\0{effective(config)!r}\0{allow_shrink}\0{walk!r}".encode("utf-8", "surrogatepass")
     )
     digest.update(listing)
-    for line in watched if watched is not None else watched_files(config):
+    for line in watched:
         digest.update(line.encode("utf-8", "surrogatepass"))
     manifest = config.build.state_dir / "dist-manifest.json"
     digest.update(f"{manifest}\0{file_identity(manifest)}\n".encode("utf-8", "surrogatepass"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -84,8 +85,6 @@ class Columns:
 
     def insert(self, m: Merged) -> None:
         """`m` in its place: newest first, equal dates by link, then id."""
-        from bisect import bisect_left
-
         stamp = m.date.timestamp()
         at = bisect_left(range(len(self)), (-stamp, m.link, m.id), key=self.rank)
         values = (m.id, stamp, m.link, m.date, m.categories, m.source, m.also_in, m.newest)

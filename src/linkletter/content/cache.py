@@ -69,8 +69,8 @@ class ParseCache:
     seen: set[str] = field(default_factory=set)  # the files listed now; the others are dropped
     rows: dict[str, Row] = field(default_factory=dict)
     shard_rows: dict[int, dict[str, Row]] = field(default_factory=dict)  # the same rows by shard
-    hot: dict[str, Entry] = field(default_factory=dict)  # `hot_base` and the entries newer than its
-    hot_base: dict[str, Entry] = field(default_factory=dict)
+    hot: dict[str, Entry] = field(default_factory=dict)  # `hot_base` with the newer entries over it
+    hot_base: dict[str, Entry] = field(default_factory=dict)  # as in hot.pickle
     loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # none stored: all "loaded"
     rows_loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # of `rows`, likewise
     files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
@@ -154,8 +154,7 @@ class ParseCache:
             parsed = old.parsed
         self.entries[relpath] = Entry(identity, digest, parsed)
         self.row(relpath)  # its shard of rows is written with it
-        shard = shard_of(relpath)
-        self.dirty.add(shard)
+        self.dirty.add(shard_of(relpath))
 
     def remember(self, relpath: str, light: Light) -> None:
         """Keep the light values of a file just stored (`store`)."""
@@ -223,8 +222,8 @@ def cache_folder(state_dir: Path) -> Path:
 
 def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]]:
     """The cache in `folder` made with `tag` (its hot entries and memo; shards of rows and of
-    parses are read when needed); an empty one (and a note) when it is missing a file, was made otherwise or
-    cannot be read."""
+    parses are read when needed); an empty one (and a note) when it is missing a file, was made
+    otherwise or cannot be read."""
     cache = ParseCache(folder, tag)
     if folder is None or not (folder / "header.pickle").exists():
         cache.dirty = set(range(SHARDS))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime
-from typing import NamedTuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import Problem, ValueProblem
 from ..model import FeedSpec, Progress, Site
@@ -100,11 +100,11 @@ def _parse_by_shard(
     cache: ParseCache,
     workers: int,
     progress: Progress | None,
-    wanted: Wanted | None,
+    wanted: Wanted,
 ) -> list[Parsed | None]:
     """Every file parsed, one shard of the cache per job: the worker writes the shard's files of
     parses and of rows (light values), so this process does not pickle them again, and sends
-    back only the parses `wanted` (all without it)."""
+    back only the parses `wanted`."""
     assert cache.folder is not None
     shards: dict[int, list[int]] = {}
     for index, (_, shown) in enumerate(paths):
@@ -143,13 +143,13 @@ def _parse_by_shard(
 
 
 def parse_shard(
-    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str, wanted: Wanted | None
+    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str, wanted: Wanted
 ) -> tuple[list[Parsed | None], dict[str, Row], dict[str, list[int]] | None]:
     """In a worker: every file of one shard parsed, its rows (identity, digest, light values) and
-    the shard's two files written; the parses `wanted` (every one without it) and the files'
-    identities (None if they could not be written: the cache's save writes them then)."""
+    the shard's two files written; the parses `wanted` and the files' identities (None if they
+    could not be written: then every parse comes back and the cache's save writes them)."""
     shard, files = job
-    parses: list[Parsed | None] = []
+    parses: list[Parsed] = []
     rows: dict[str, Row] = {}
     entries: dict[str, Entry] = {}
     for path, shown, identity in files:
@@ -164,14 +164,12 @@ def parse_shard(
         try:
             write_pickle(Path(folder) / name, values)
         except OSError:
-            return parses, rows, None
+            return list(parses), rows, None
         identity = file_identity(Path(folder) / name)
         if identity is None:
-            return parses, rows, None
+            return list(parses), rows, None
         written[name] = list(identity)
-    if wanted is None:
-        return parses, rows, written
-    keep = wanted_parses([p for p in parses if p is not None], wanted)
+    keep = wanted_parses(parses, wanted)
     return [parsed if i in keep else None for i, parsed in enumerate(parses)], rows, written
 
 
@@ -188,7 +186,6 @@ def wanted_parses(parses: list[Parsed], wanted: Wanted) -> set[int]:
         if bookmark.date <= wanted.now:
             dated.append((bookmark.date, i, {key for key, _ in spellings_of(parsed.names)}))
     dated.sort(key=lambda item: item[0], reverse=True)
-    groups: list[tuple[int, list[int]]] = []
     for spec in wanted.specs:
         include, exclude = set(spec.categories or ()), set(spec.exclude)
         matching = [
@@ -196,15 +193,14 @@ def wanted_parses(parses: list[Parsed], wanted: Wanted) -> set[int]:
             for date, i, keys in dated
             if not keys & exclude and (spec.categories is None or keys & include)
         ]
-        groups.append((spec.limit, [i for _, i in _newest(matching, spec.limit)]))
+        keep.update(i for _, i in _newest(matching, spec.limit))
     if wanted.category_limit is not None:
         by_key: dict[str, list[tuple[datetime, int]]] = {}
         for date, i, keys in dated:
             for key in keys:
                 by_key.setdefault(key, []).append((date, i))
-        groups += [(wanted.category_limit, [i for _, i in _newest(items, wanted.category_limit)]) for items in by_key.values()]
-    for _, positions in groups:
-        keep.update(positions)
+        for items in by_key.values():
+            keep.update(i for _, i in _newest(items, wanted.category_limit))
     return keep
 
 

@@ -65,8 +65,10 @@ class FeedPlan:
     bookmarks: tuple[Bookmark, ...]
     updated: datetime
     alternate: str
-    settled: bool = False  # a rebuild knows its files are the ones these items make: `bookmarks` left
-    count: int = 0  # out (not rendered, not written) and only counted, here
+    # A settled feed: a rebuild knows its files are the ones its items make, so it leaves the
+    # feed as it is; `bookmarks` is then empty (not read, not rendered) and `count` says how many.
+    settled: bool = False
+    count: int = 0
 
     @property
     def size(self) -> int:
