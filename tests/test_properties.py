@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from html.parser import HTMLParser
@@ -1014,3 +1015,13 @@ def _plain_text_short_cut(value):
 test_plain_text_short_cut, test_plain_text_short_cut_slow = twins(500, 50_000, value=_markupish)(
     _plain_text_short_cut
 )
+
+
+# --- ids: Site.make_id is uuid5, made without a UUID object --------------------------------------
+
+
+@given(name=st.text(), namespace=st.sampled_from(["", "tag:links.example.org,2024:", "https://é.example/"]))
+def test_make_id_is_uuid5(name, namespace):
+    site = Site(title="t", base_url="https://links.example.org/", author=Author("A"), id_namespace=namespace)
+    expected = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, namespace or site.base_url), name)
+    assert site.make_id(name) == expected.urn

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
+from hashlib import sha1
 from operator import attrgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,13 +109,20 @@ class Site:
     icon: str | None = None  # https URL of the feeds' icon and logo (site.icon)
 
     def make_id(self, name: str) -> str:
-        """A stable urn:uuid for `name` within this site (see README, "Ids")."""
-        return uuid.uuid5(_id_namespace(self.id_namespace or self.base_url), name).urn
+        """A stable urn:uuid for `name` within this site (see README, "Ids"): `uuid.uuid5`'s,
+        made without a `UUID` object (a third of the time; one per bookmark file)."""
+        digest = bytearray(
+            sha1(_id_namespace(self.id_namespace or self.base_url) + name.encode()).digest()[:16]
+        )
+        digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+        digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+        x = digest.hex()
+        return f"urn:uuid:{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 @lru_cache(maxsize=16)
-def _id_namespace(name: str) -> uuid.UUID:
-    return uuid.uuid5(uuid.NAMESPACE_URL, name)
+def _id_namespace(name: str) -> bytes:
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).bytes
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def write_site(
     keys = memo_keys(plans, planned.shown.issued, ids)
     if any(plan.settled for plan in plans):  # their bodies are not known here: keep what was kept
         keys |= set(cache.memo)
-    unsaved = save_cache(cache, keys, planned.shown.entries)
+    unsaved = save_cache(cache, keys, planned.shown.entries, planned.shown.kept)
     result.problems += unsaved
     return not unsaved
 

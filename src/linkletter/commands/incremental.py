@@ -70,7 +70,10 @@ def finish_shown(
     done, problems = finish_bookmarks(shown, memo)
     if not done:
         return bookmarks, plans, problems
-    plans = [replace(p, bookmarks=tuple(done.get(b.id, b) for b in p.bookmarks)) for p in plans]
+    plans = [
+        replace(p, bookmarks=tuple(done.get(b.id, b) for b in p.bookmarks)) if p.bookmarks else p
+        for p in plans
+    ]
     return [done.get(b.id, b) for b in bookmarks], plans, problems
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..content.cache import RACY_NS, read_kept, write_pickle
+from ..content.cache import RACY_NS, read_kept, write_kept
 from ..errors import Problem
 from ..model import Config
 from ..values.files import file_identity
@@ -113,7 +113,7 @@ def save_state(config: Config, state: BuildState) -> None:
     """Best effort: without it the next build is a full one."""
     path = state_path(config)
     try:
-        write_pickle(path, state)
+        write_kept(path, state)
     except OSError:
         return
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..content.cache import Identity, read_kept, write_pickle
+from ..content.cache import Identity, read_kept, write_kept
 from ..content.merge import Light, Merged, Spellings
 from ..errors import Problem
 from ..model import Category, Config, FeedSpec
@@ -182,7 +182,7 @@ def save_snapshot(config: Config, snapshot: Snapshot, started_ns: int) -> None:
     was read without its identity showing it, so the next build looks at it again."""
     snapshot.saved_ns = started_ns
     try:
-        write_pickle(snapshot_path(config), snapshot)
+        write_kept(snapshot_path(config), snapshot)
     except OSError:
         with suppress(OSError):  # an older snapshot must not outlive the plan that replaced it
             snapshot_path(config).unlink(missing_ok=True)

@@ -10,12 +10,14 @@ folder, so a rebuild reads and parses only the files that changed.
 - The cache names what it was made by (`tag`: linkletter's version, its own source code and the
   settings parsing depends on). A cache with another tag, or one that cannot be read, is a note
   and is rebuilt; it is never trusted blindly.
-- Bodies rendered for feeds are remembered too (`memo`, see `finish`), only those still shown.
+- Bodies rendered for feeds are remembered too (`memo`, see `finish`), only those still shown,
+  in a file of their own, written only when the set of bodies changed.
 - Each file's `merge.Light` (what merging and planning need, without the text) is kept too,
   in `rows`, read whole by a full plan (a rebuild from the plan snapshot reads the shards of the
   files it looks at); the full parses are read one shard at a time, only when
   a file changed or its bookmark is shown and not among the `hot` ones (the files of the
-  bookmarks shown last time, kept in a file of their own).
+  bookmarks shown last time, kept in a file of their own, each entry pickled apart: a rebuild
+  unpickles only those of the feeds it renders again).
 
 Stored as pickle (protocol 5) in SHARDS files of full parses and SHARDS files of rows, so an edit
 rewrites one of each, not all of them. The header, written last, names every file's identity as
@@ -43,11 +45,12 @@ from .merge import Light
 if TYPE_CHECKING:
     from .finish import Finished
 
-FORMAT = 3
+FORMAT = 4
 SHARDS = 64
 RACY_NS = 2_000_000_000
 Identity = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (ctime: a reset mtime still shows)
 Row = tuple[Identity, bytes, Light]  # a file's identity, the SHA-256 of its bytes, its light values
+Packed = tuple[Identity, bytes, bytes]  # a hot entry: its identity and digest, the `Entry` pickled
 
 
 @dataclass
@@ -63,14 +66,16 @@ class ParseCache:
     tag: str
     entries: dict[str, Entry] = field(default_factory=dict)  # of the shards in `loaded`
     memo: dict[str, Finished] = field(default_factory=dict)
+    memo_read: set[str] = field(default_factory=set)  # the memo's keys as stored (memo.pickle)
     saved_ns: int = 0
     started_ns: int = 0  # when the build began listing files: the racy window is counted from there
     dirty: set[int] = field(default_factory=set)  # shards to write
     seen: set[str] = field(default_factory=set)  # the files listed now; the others are dropped
     rows: dict[str, Row] = field(default_factory=dict)
     shard_rows: dict[int, dict[str, Row]] = field(default_factory=dict)  # the same rows by shard
-    hot: dict[str, Entry] = field(default_factory=dict)  # `hot_base` with the newer entries over it
-    hot_base: dict[str, Entry] = field(default_factory=dict)  # as in hot.pickle
+    hot_packed: dict[str, Packed] = field(default_factory=dict)  # `hot_base` with the newer ones over it
+    hot_base: dict[str, Packed] = field(default_factory=dict)  # as in hot.pickle
+    hot: dict[str, Entry] = field(default_factory=dict)  # the hot entries unpickled so far
     loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # none stored: all "loaded"
     rows_loaded: set[int] = field(default_factory=lambda: set(range(SHARDS)))  # of `rows`, likewise
     files: dict[str, list[int]] = field(default_factory=dict)  # file name -> identity as written
@@ -136,11 +141,39 @@ class ParseCache:
         """A listed file's parse when the cache holds it for the file's identity now (and not
         racy): its hot entry, without reading its shard of rows, else `current`'s. None when the
         cache's is of other bytes (a cache older than what the caller knows of the file)."""
-        entry = self.hot.get(relpath)
-        if entry is not None and entry.identity == identity and entry.identity[1] < self.saved_ns - RACY_NS:
+        entry = self._hot(relpath) if self.hot_record(relpath, identity) else None
+        if entry is not None:
             return entry
         entry = self.current(relpath)
         return entry if entry is not None and entry.identity == identity else None
+
+    def hot_record(self, relpath: str, identity: Identity | None) -> Packed | None:
+        """The file's hot entry, still pickled, if it is of the file's identity now (not racy)."""
+        record = self.hot_packed.get(relpath)
+        if record is None or record[0] != identity or record[0][1] >= self.saved_ns - RACY_NS:
+            return None
+        return record
+
+    def _hot(self, relpath: str) -> Entry | None:
+        """The file's hot entry, unpickled when first asked for (None: none, or damaged)."""
+        entry = self.hot.get(relpath)
+        record = self.hot_packed.get(relpath)
+        if entry is None and record is not None:
+            try:
+                entry = pickle.loads(record[2])
+            except Exception:  # noqa: BLE001 - damaged since the header was checked: read the shard
+                entry = None
+            if not isinstance(entry, Entry) or (entry.identity, entry.digest) != record[:2]:
+                return None
+            self.hot[relpath] = entry
+        return entry
+
+    def packed(self, relpath: str, entry: Entry) -> Packed:
+        """The hot record of an entry (the stored one when it was unpickled from it)."""
+        record = self.hot_packed.get(relpath)
+        if record is not None and self.hot.get(relpath) is entry:
+            return record
+        return (entry.identity, entry.digest, pickle.dumps(entry, protocol=5))
 
     def digest(self, relpath: str) -> bytes | None:
         entry = self._entry(relpath)
@@ -175,8 +208,9 @@ class ParseCache:
         row = self.row(relpath)
         if row is None:
             return None
-        entry = self.hot.get(relpath)
-        if entry is None or entry.digest != row[1]:
+        record = self.hot_packed.get(relpath)
+        entry = self._hot(relpath) if record is not None and record[1] == row[1] else None
+        if entry is None:
             entry = self._entry(relpath)
         return entry if entry is not None and entry.digest == row[1] else None
 
@@ -234,12 +268,16 @@ def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]
             return _fresh(folder, tag, "was made by another version or other settings; parsing every file")
         if any(file_identity(folder / name) != tuple(mark) for name, mark in header["files"].items()):
             raise ValueError("a file changed since the cache was written")
-        cache.saved_ns, cache.memo = int(header["saved_ns"]), dict(header["memo"])
-        cache.files = dict(header["files"])
+        cache.saved_ns, cache.files = int(header["saved_ns"]), dict(header["files"])
+        cache.memo = _read(folder / "memo.pickle") if "memo.pickle" in cache.files else {}
+        if type(cache.memo) is not dict:
+            raise ValueError("not the memo")
+        cache.memo_read = set(cache.memo)
         cache.hot_base = _read(folder / "hot.pickle")
         newer = _read(folder / "hot-newer.pickle") if "hot-newer.pickle" in cache.files else {}
-        cache.hot = {**cache.hot_base, **newer}
-        if not isinstance(newer, dict) or not all(isinstance(e, Entry) for e in cache.hot.values()):
+        cache.hot_packed = {**cache.hot_base, **newer}
+        records = cache.hot_packed.values()
+        if set(map(type, records)) - {tuple} or set(map(len, records)) - {3}:  # each entry checked when read
             raise ValueError("not the hot entries")
     except Exception:  # noqa: BLE001 - any damage means: start afresh
         return _fresh(folder, tag, "cannot be read (damaged?); parsing every file and writing it anew")
@@ -257,15 +295,21 @@ def _read(path: Path):
         return pickle.load(handle)
 
 
-def save_cache(cache: ParseCache, memo_keys: set[str], hot: dict[str, Entry] | None = None) -> list[Problem]:
-    """Write the shards that changed, the hot entries (`hot`: the shown files' current ones), then the
+def save_cache(
+    cache: ParseCache,
+    memo_keys: set[str],
+    hot: dict[str, Entry] | None = None,
+    kept: dict[str, Packed] | None = None,
+) -> list[Problem]:
+    """Write the shards that changed, the hot entries (`hot`: the shown files' current ones;
+    `kept`: hot records kept as they are, of files shown by feeds left as they were), then the
     header (which names the time it was written and every file's identity). Files no longer
     seen are dropped; the memo keeps the bodies in `memo_keys` only. A cache that cannot be
     written is a warning: the next build parses every file."""
     if cache.folder is None:
         return []
     try:
-        _save(cache, memo_keys, hot or {})
+        _save(cache, memo_keys, hot or {}, kept or {})
     except OSError as exc:
         return [
             Problem(
@@ -278,7 +322,7 @@ def save_cache(cache: ParseCache, memo_keys: set[str], hot: dict[str, Entry] | N
     return []
 
 
-def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry]) -> None:
+def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry], kept: dict[str, Packed]) -> None:
     assert cache.folder is not None
     for shard in sorted(cache.dirty - cache.rows_loaded):
         cache._load_rows(shard)
@@ -292,10 +336,12 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry])
     for relpath in [p for p in cache.entries if p not in cache.seen]:
         del cache.entries[relpath]
         cache.dirty.add(shard_of(relpath))
-    hot = {p: hot_entries[p] for p in sorted(hot_entries)}
+    records = kept | {p: cache.packed(p, e) for p, e in hot_entries.items()}
+    hot = {p: records[p] for p in sorted(records)}
     memo = {k: v for k, v in cache.memo.items() if k in memo_keys}
-    same_hot = all(cache.hot.get(p) is e for p, e in hot.items())  # one not shown now may stay
-    if not cache.dirty and memo.keys() == cache.memo.keys() and same_hot:
+    same_hot = all(cache.hot_packed.get(p) is r for p, r in hot.items())  # one not shown now may stay
+    same_memo = memo.keys() == cache.memo_read and "memo.pickle" in cache.files
+    if not cache.dirty and same_memo and same_hot:
         return
     cache.folder.mkdir(parents=True, exist_ok=True)
     header = cache.folder / "header.pickle"
@@ -308,15 +354,17 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry])
             cache.files[name] = _identity(cache.folder / name)
     if not same_hot or "hot.pickle" not in cache.files:
         _save_hot(cache, hot)
+    if not same_memo:  # its own file: 6 MB of bodies at 4,561 feeds, seldom changed by a rebuild
+        write_pickle(cache.folder / "memo.pickle", memo)
+        cache.files["memo.pickle"] = _identity(cache.folder / "memo.pickle")
+        cache.memo_read = set(memo)
     saved = min(time.time_ns(), cache.started_ns or time.time_ns())
-    write_pickle(
-        header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "memo": memo, "files": cache.files}
-    )
+    write_pickle(header, {"format": FORMAT, "tag": cache.tag, "saved_ns": saved, "files": cache.files})
     cache.dirty.clear()
-    cache.hot = hot
+    cache.hot_packed, cache.hot = hot, dict(hot_entries)
 
 
-def _save_hot(cache: ParseCache, hot: dict[str, Entry]) -> None:
+def _save_hot(cache: ParseCache, hot: dict[str, Packed]) -> None:
     """The hot entries: when few changed, only those are written (`hot-newer.pickle`, beside the
     unchanged `hot.pickle`: a site of 4,561 feeds shows 6,600 bookmarks); else all of them. An
     entry no longer shown may stay in `hot.pickle`: each is checked before it is used."""
@@ -347,10 +395,13 @@ def _identity(path: Path) -> list[int]:
 
 
 def read_kept(path: Path, kind: type, form: int, key: str):
-    """What `write_pickle` kept at `path`: a `kind` with this `format` and `key`, else None (a
-    missing, damaged or foreign file: the caller does the work in full)."""
+    """What `write_kept` kept at `path`: a `kind` with this `format` and `key`, else None (a
+    missing, damaged or foreign file: the caller does the work in full). The head is read
+    first: a state made from other inputs is not loaded."""
     try:
         with path.open("rb") as handle:
+            if pickle.load(handle) != (kind.__name__, form, key):
+                return None
             value = pickle.load(handle)
     except Exception:  # noqa: BLE001 - missing or damaged
         return None
@@ -359,12 +410,19 @@ def read_kept(path: Path, kind: type, form: int, key: str):
     return value
 
 
-def write_pickle(path: Path, value: object) -> None:
-    """`value` pickled into `path` atomically (a temporary file renamed over it; removed on failure)."""
+def write_kept(path: Path, value) -> None:
+    """`value` (with a `format` and a `key`) kept at `path` for `read_kept`, behind a small head."""
+    write_pickle(path, (type(value).__name__, value.format, value.key), value)
+
+
+def write_pickle(path: Path, *values: object) -> None:
+    """`values` pickled one after the other into `path` atomically (a temporary file renamed over
+    it; removed on failure)."""
     fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=5)
+            for value in values:
+                pickle.dump(value, handle, protocol=5)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

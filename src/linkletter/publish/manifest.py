@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from ..errors import WARNING, Problem, UserError, ValueProblem
-from ..values.files import decode_text, read_bounded
+from ..values.files import read_bounded
 from .output import safe_join, write_atomic
 
 MANIFEST_NAME = "dist-manifest.json"
@@ -43,15 +45,20 @@ def digest_of(data: bytes) -> str:
 def load_manifest(path: Path, shown: str) -> Manifest:
     """The manifest at `path`; an empty one when there is none yet. UserError if unreadable."""
     try:
-        data = json.loads(decode_text(read_bounded(path, MAX_MANIFEST_BYTES, "the manifest")))
+        data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES, "the manifest").decode())
+        identities = _typed(data.get("identities", {}), list)
+        if set(map(len, identities.values())) - {4} or _types(chain.from_iterable(identities.values())) - {
+            int
+        }:
+            raise ValueError("not identities")
         return Manifest(
-            files={str(k): str(v) for k, v in data["files"].items()},
-            folders={str(f) for f in data["folders"]},
-            feeds={str(k): int(v) for k, v in data.get("feeds", {}).items()},
-            content={str(k): int(v) for k, v in data.get("content", {}).items()},
-            fingerprints={str(k): str(v) for k, v in data.get("fingerprints", {}).items()},
-            identities={str(k): [int(n) for n in v] for k, v in data.get("identities", {}).items()},
-            pages={str(k): str(v) for k, v in data.get("pages", {}).items()},
+            files=_typed(data["files"], str),
+            folders=set(_typed(dict.fromkeys(data["folders"]), type(None))),
+            feeds=_typed(data.get("feeds", {}), int),
+            content=_typed(data.get("content", {}), int),
+            fingerprints=_typed(data.get("fingerprints", {}), str),
+            identities=identities,
+            pages=_typed(data.get("pages", {}), str),
         )
     except ValueProblem as exc:
         if exc.message == "not found":
@@ -65,17 +72,30 @@ def load_manifest(path: Path, shown: str) -> Manifest:
         ) from None
 
 
+def _typed(mapping: object, kind: type) -> dict:
+    """`mapping` if it is a dict of strings to `kind`s (checked in C: a site of 4,561 feeds has
+    13,686 files), else ValueError."""
+    if type(mapping) is not dict or _types(mapping) - {str} or _types(mapping.values()) - {kind}:
+        raise ValueError("not a mapping")
+    return mapping
+
+
+def _types(values: Iterable) -> set[type]:
+    return set(map(type, values))
+
+
 def save_manifest(path: Path, manifest: Manifest) -> None:
     data = {
-        "files": dict(sorted(manifest.files.items())),
+        "files": manifest.files,
         "folders": sorted(manifest.folders),
-        "feeds": dict(sorted(manifest.feeds.items())),
-        "content": dict(sorted(manifest.content.items())),
-        "fingerprints": dict(sorted(manifest.fingerprints.items())),
-        "identities": dict(sorted(manifest.identities.items())),
-        "pages": dict(sorted(manifest.pages.items())),
+        "feeds": manifest.feeds,
+        "content": manifest.content,
+        "fingerprints": manifest.fingerprints,
+        "identities": manifest.identities,
+        "pages": manifest.pages,
     }
-    encoded = (json.dumps(data, ensure_ascii=False) + "\n").encode()  # no indent: the C encoder
+    # sorted keys, no spaces: the C encoder; a name that is not UTF-8 (a content folder's) as \udcxx
+    encoded = (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
     try:
         if path.read_bytes() == encoded:
             return
@@ -96,7 +116,8 @@ def remove_stale(root: Path, manifest: Manifest, current: set[str]) -> tuple[lis
             removed.append(relpath)
         manifest.feeds.pop(relpath, None)
         manifest.identities.pop(relpath, None)
-    needed = {parent for path in current for parent in _parents(path)}
+    folders = {path.rpartition("/")[0] for path in current} - {""}  # each once (13,686 files, 2 folders)
+    needed = {parent for folder in folders for parent in _parents(f"{folder}/")}
     for folder in sorted(manifest.folders - needed, key=lambda f: (-f.count("/"), f)):
         manifest.folders.discard(folder)
         _remove_empty_folder(root, folder)
