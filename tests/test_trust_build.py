@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from conftest import FIXED_NOW_ARG
 
@@ -311,6 +312,25 @@ def build_without_root_powers(project: Path) -> str:
         timeout=120,
     )
     return result.stderr
+
+
+def test_a_content_folder_named_in_another_encoding_is_built(project, run):
+    """A folder whose name is not UTF-8 (copied from an old Latin-1 disk) is counted in the
+    manifest like any other; writing that manifest used to crash the build."""
+    folder = os.fsencode(project / "content") + b"/caf\xe9"
+    try:
+        os.mkdir(folder)
+    except OSError:  # a file system that takes only UTF-8 names (macOS)
+        pytest.skip("this file system refuses names that are not UTF-8")
+    with open(folder + b"/latin.md", "w") as handle:
+        handle.write("---\ntitle: Latin\nlink: https://example.com/latin\ndate: 2024-05-12T00:00:00Z\n---\n")
+    code, _, err = build(run, project)
+    assert code == 0 and "Traceback" not in err, err
+    manifest = json.loads((project / ".linkletter/dist-manifest.json").read_text())
+    assert manifest["content"]["caf\udce9"] == 1
+    assert b"example.com/latin" in (project / "dist/feeds/everything.atom.xml").read_bytes()
+    code, out, err = build(run, project)  # the manifest written is read back
+    assert code == 0 and " 0 file(s) written" in out, err
 
 
 def test_upper_case_md_files_are_bookmarks(project, run):
