@@ -202,9 +202,10 @@ def write_site(
     manifest.content = planned.folders
     result.problems += keep_manifest(config, manifest)
     keys = memo_keys(plans, planned.shown.issued, ids)
-    if any(plan.settled for plan in plans):  # their bodies are not known here: keep what was kept
+    partly = any(plan.settled for plan in plans)  # their bodies are not known here: keep what was kept
+    if partly:
         keys |= set(cache.memo)
-    unsaved = save_cache(cache, keys, planned.shown.entries, planned.shown.kept)
+    unsaved = save_cache(cache, keys, planned.shown.entries, keep_hot=partly)
     result.problems += unsaved
     return not unsaved
 

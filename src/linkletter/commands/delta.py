@@ -158,8 +158,8 @@ def _catalog(snapshot: Snapshot, changes: Changes, before: dict[str, int]) -> di
         changed = True
         for pairs, step in ((old, -1), (new, 1)):
             for key, name in pairs:
-                found = counts.setdefault(key, Counter())
-                found[name] += step
+                found = counts.setdefault(key, {})
+                found[name] = found.get(name, 0) + step
                 if not found[name]:
                     del found[name]
                 if not found:
@@ -302,7 +302,7 @@ def _choose(
         at = [where[i] for i in kept[1]]
         written = snapshot.prints.get(path)  # an empty feed's date is the newest bookmark's: not settled
         if at and written is not None and intact(path, written):
-            settled[path] = Settled(len(at), columns.dates[at[0]], [columns.newest[i] for i in at])
+            settled[path] = Settled(len(at), columns.dates[at[0]])
             choices.append((spec, []))
         else:
             choices.append((spec, [columns.merged(i) for i in at]))

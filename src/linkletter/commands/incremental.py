@@ -156,8 +156,23 @@ def files_intact(config: Config, manifest: Manifest, path: str) -> bool:
 
 def intact(config: Config, manifest: Manifest) -> Callable[[str, str], bool]:
     """Whether a feed (by path) was last written whole with this fingerprint, its files still
-    in place."""
-    return lambda path, mark: manifest.fingerprints.get(path) == mark and files_intact(config, manifest, path)
+    in place (`files_intact`, asked of each of 4,561 feeds by a rebuild)."""
+    root, marks, written, identities = (
+        f"{config.build.output_dir}/",
+        manifest.fingerprints,
+        manifest.files,
+        manifest.identities,
+    )
+
+    def check(path: str, mark: str) -> bool:
+        if marks.get(path) != mark:
+            return False
+        for f in feed_files(path).values():
+            if f not in written or identities.get(f) != identity(root + f):
+                return False
+        return True
+
+    return check
 
 
 def record_feeds(config: Config, result, manifest: Manifest, fresh: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..content.bookmark import Parsed, apply_now
-from ..content.cache import Entry, Identity, Packed, ParseCache
+from ..content.cache import Entry, Identity, ParseCache
 from ..content.categories import catalog_from
 from ..content.load import Scan, no_bookmark_files
 from ..content.merge import Light, Merged, category_counts, light_of, materialize, merge_lights, problems_at
@@ -38,7 +38,6 @@ class Shown:
     feeds: list[FeedPlan]
     issued: list[Bookmark]  # the bookmarks of published issues, in listing order
     entries: dict[str, Entry]  # the cache's entries of the files the shown bookmarks came from
-    kept: dict[str, Packed]  # the cache's hot records of the files of settled feeds, left packed
     prints: dict[str, str]  # each shown bookmark's fingerprint, by id (`bookmark_print`)
 
 
@@ -115,16 +114,10 @@ def show(
     settled: dict[str, Settled] | None = None,
 ) -> Shown:
     """The chosen and issued bookmarks in full, and each feed's plan; a `settled` feed's (by
-    path) are only counted (`FeedPlan.settled`), though their files stay hot in the cache."""
+    path) are only counted (`FeedPlan.settled`; their files stay hot in the cache)."""
     settled = settled or {}
     wanted = {m.id: m for _, chosen in choices for m in chosen} | {m.id: m for m in issued}
     files = {m.newest for m in wanted.values()}
-    kept = {}
-    for f in {f for s in settled.values() for f in s.files} - files:
-        if (record := finder.record(f)) is not None:
-            kept[f] = record
-        else:
-            files.add(f)
     entries = {f: e for f in files if (e := finder.entry(f)) is not None}
     full = {i: materialize(m, finder.bookmark(m.newest, now)) for i, m in wanted.items()}
     prints = {i: p for i, m in wanted.items() if (p := bookmark_print(m, full[i], entries.get(m.newest)))}
@@ -134,15 +127,14 @@ def show(
         else feed_plan(config, spec, [full[m.id] for m in chosen], fallback)
         for spec, chosen in choices
     ]
-    return Shown(feeds, [full[m.id] for m in issued], entries, kept, prints)
+    return Shown(feeds, [full[m.id] for m in issued], entries, prints)
 
 
 class Settled(NamedTuple):
-    """A feed a rebuild leaves as it is: how many bookmarks, its date, their files."""
+    """A feed a rebuild leaves as it is: how many bookmarks, its date."""
 
     size: int
     updated: datetime
-    files: list[str]
 
 
 def settled_plan(config: Config, spec: FeedSpec, settled: Settled) -> FeedPlan:
@@ -172,16 +164,9 @@ class Finder:
     def entry(self, source: str) -> Entry | None:
         if not self.lazy:
             return self.cache.current(source)
-        return self.cache.hot_entry(source, self._identity(source))
-
-    def record(self, source: str) -> Packed | None:
-        """The file's hot record, left pickled, if it is of the file as it is now."""
-        return self.cache.hot_record(source, self._identity(source)) if self.lazy else None
-
-    def _identity(self, source: str) -> Identity | None:
         if self.identities is None:
             self.identities = {shown: identity for _, shown, identity in self.scan.files}
-        return self.identities.get(source)
+        return self.cache.hot_entry(source, self.identities.get(source))
 
     def bookmark(self, source: str, now: datetime) -> Bookmark:
         """A file's bookmark at `now` (a file the cache lost since it gave the light values, a

@@ -117,7 +117,7 @@ class Snapshot:
     problems: dict[str, tuple[Problem, ...]]  # each file's problems at `now`, the files with any
     expiries: dict[str, datetime]  # each signed image's expiry after `now`, by file
     columns: Columns  # every merged bookmark
-    counts: dict[str, Counter]  # category key -> how often each spelling is used
+    counts: dict[str, dict[str, int]]  # category key -> how often each spelling is used
     catalog: dict[str, Category]
     published: dict[str, int]  # category key -> its bookmarks dated up to `now`
     folders: dict[str, int]  # `guard.content_folders`
@@ -140,7 +140,7 @@ def take_snapshot(
     problems: dict[str, tuple[Problem, ...]],
     expiries: dict[str, datetime],
     ordered: Sequence[Merged],
-    counts: dict[str, Counter],
+    counts: dict[str, dict[str, int]],
     catalog: dict[str, Category],
     choices: Sequence[tuple[FeedSpec, Sequence[Merged]]],
     folders: dict[str, int],

@@ -299,17 +299,17 @@ def save_cache(
     cache: ParseCache,
     memo_keys: set[str],
     hot: dict[str, Entry] | None = None,
-    kept: dict[str, Packed] | None = None,
+    keep_hot: bool = False,
 ) -> list[Problem]:
     """Write the shards that changed, the hot entries (`hot`: the shown files' current ones;
-    `kept`: hot records kept as they are, of files shown by feeds left as they were), then the
-    header (which names the time it was written and every file's identity). Files no longer
+    with `keep_hot`, the other hot entries of files still listed stay: the files of the feeds a
+    rebuild left as they were), then the header (which names the time it was written and every file's identity). Files no longer
     seen are dropped; the memo keeps the bodies in `memo_keys` only. A cache that cannot be
     written is a warning: the next build parses every file."""
     if cache.folder is None:
         return []
     try:
-        _save(cache, memo_keys, hot or {}, kept or {})
+        _save(cache, memo_keys, hot or {}, keep_hot)
     except OSError as exc:
         return [
             Problem(
@@ -322,7 +322,7 @@ def save_cache(
     return []
 
 
-def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry], kept: dict[str, Packed]) -> None:
+def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry], keep_hot: bool) -> None:
     assert cache.folder is not None
     for shard in sorted(cache.dirty - cache.rows_loaded):
         cache._load_rows(shard)
@@ -336,7 +336,8 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry],
     for relpath in [p for p in cache.entries if p not in cache.seen]:
         del cache.entries[relpath]
         cache.dirty.add(shard_of(relpath))
-    records = kept | {p: cache.packed(p, e) for p, e in hot_entries.items()}
+    records = {p: r for p, r in cache.hot_packed.items() if p in cache.seen} if keep_hot else {}
+    records |= {p: cache.packed(p, e) for p, e in hot_entries.items()}
     hot = {p: records[p] for p in sorted(records)}
     memo = {k: v for k, v in cache.memo.items() if k in memo_keys}
     same_hot = all(cache.hot_packed.get(p) is r for p, r in hot.items())  # one not shown now may stay

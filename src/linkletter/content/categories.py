@@ -18,7 +18,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..model import Category
 from ..values.text import category_key
@@ -71,7 +71,7 @@ def build_categories(names: Iterable[str]) -> dict[str, Category]:
     return catalog_from(spellings)
 
 
-def catalog_from(spellings: dict[str, Counter]) -> dict[str, Category]:
+def catalog_from(spellings: Mapping[str, Mapping[str, int]]) -> dict[str, Category]:
     """Category key -> its Category, from how often each spelling (display name) of it is used."""
     slugs = _assign_slugs(sorted(spellings))
     return {

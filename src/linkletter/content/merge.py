@@ -124,16 +124,17 @@ def merge_notes(first: str, others: Sequence[str]) -> list[Problem]:
     ]
 
 
-def category_counts(rows: Iterable[tuple[str, Light]]) -> dict[str, Counter]:
-    """How often each spelling of each category key is used, over every file's names."""
+def category_counts(rows: Iterable[tuple[str, Light]]) -> dict[str, dict[str, int]]:
+    """How often each spelling of each category key is used, over every file's names (plain
+    dicts, not Counters: the plan snapshot keeps them, and a Counter unpickles in Python)."""
     combinations = Counter(light.spellings for _, light in rows if light.id is not None)
-    counts: dict[str, Counter] = {}
+    counts: dict[str, dict[str, int]] = {}
     for pairs, times in combinations.items():
         for key, name in pairs:
             found = counts.get(key)
             if found is None:
-                found = counts[key] = Counter()
-            found[name] += times
+                found = counts[key] = {}
+            found[name] = found.get(name, 0) + times
     return counts
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+import orjson
+
 from ..errors import WARNING, Problem, UserError, ValueProblem
 from ..values.files import read_bounded
 from .output import safe_join, write_atomic
@@ -94,8 +96,10 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
         "identities": manifest.identities,
         "pages": manifest.pages,
     }
-    # sorted keys, no spaces: the C encoder; a name that is not UTF-8 (a content folder's) as \udcxx
-    encoded = (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    try:  # orjson: a tenth of the time of json's C encoder, with sorted keys
+        encoded = orjson.dumps(data, option=orjson.OPT_SORT_KEYS) + b"\n"
+    except orjson.JSONEncodeError:  # a name that is not UTF-8 (a content folder's): as \udcxx
+        encoded = (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode()
     try:
         if path.read_bytes() == encoded:
             return

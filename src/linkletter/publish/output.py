@@ -159,11 +159,13 @@ def remove_stale_temporaries(root: Path) -> None:
     forget_resolved()
     if not root.is_dir():
         return
-    for temp in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        try:
-            temp.unlink()
-        except OSError:
-            pass
+    for folder, _, names in os.walk(root):  # not `rglob`: a site of 4,561 feeds has 13,686 files
+        for name in names:
+            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:
+                    pass
 
 
 class OutputError(UserError):
