@@ -282,30 +282,34 @@ def _choose(
     choices: Choices = []
     settled: dict[str, Settled] = {}
     index: dict[str, list[int]] | None = None
-    scans = 0  # of single categories: from the third on, by an index of the categories
+    scans = 0  # of single categories: from the third on (or a small one), by an index of the categories
     keys = {c.key for m in changed for c in m.categories}
     for spec in specs:
         path = f"{spec.folder}/{spec.slug}"
         kept = snapshot.feeds.get(path)
         touched = (spec.categories is None or not keys.isdisjoint(spec.categories)) and _any_in(changed, spec)
         if kept is None or kept[0] != spec or spec.max_age_days is not None or touched:
-            single = spec.categories is not None and len(spec.categories) == 1 and not spec.exclude
-            scans += single
-            if single and scans >= 3:
-                assert spec.categories is not None
+            one = (
+                spec.categories[0]
+                if spec.categories and len(spec.categories) == 1 and not spec.exclude
+                else None
+            )
+            scans += one is not None
+            # a scan stops at the feed's limit: early for a big category, at the end for a small one
+            if one is not None and (scans >= 3 or published.get(one, 0) <= spec.limit):
                 index = index if index is not None else _by_category(columns)
-                chosen = _take(columns, spec, now, index.get(spec.categories[0], []))
+                chosen = _take(columns, spec, now, index.get(one, []))
             else:
                 chosen = _take(columns, spec, now)
             choices.append((spec, [columns.merged(i) for i in chosen]))
             continue
-        at = [where[i] for i in kept[1]]
+        ids = kept[1]
         written = snapshot.prints.get(path)  # an empty feed's date is the newest bookmark's: not settled
-        if at and written is not None and intact(path, written):
-            settled[path] = Settled(len(at), columns.dates[at[0]])
+        if ids and written is not None and intact(path, written):
+            settled[path] = Settled(len(ids), columns.dates[where[ids[0]]])
             choices.append((spec, []))
         else:
-            choices.append((spec, [columns.merged(i) for i in at]))
+            choices.append((spec, [columns.merged(where[i]) for i in ids]))
     first = _published_from(columns, now)
     return choices, columns.dates[first] if first < len(columns) else EMPTY_FEED_DATE, settled
 

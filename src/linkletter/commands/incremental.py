@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -62,7 +62,7 @@ def open_cache(config: Config, use: bool) -> tuple[ParseCache, list[Problem]]:
 
 
 def finish_shown(
-    bookmarks: list[Bookmark], plans: list[FeedPlan], issue_ids: set[str], memo: dict | None
+    bookmarks: list[Bookmark], plans: list[FeedPlan], issue_ids: set[str], memo: MutableMapping | None
 ) -> tuple[list[Bookmark], list[FeedPlan], list[Problem]]:
     """The bookmarks of `plans` and of published issues with their bodies rendered, in the
     bookmark list and in the plans."""

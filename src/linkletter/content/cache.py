@@ -33,6 +33,7 @@ import pickle
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,7 +66,7 @@ class ParseCache:
     folder: Path | None  # None: no cache (--no-cache), nothing is read or written
     tag: str
     entries: dict[str, Entry] = field(default_factory=dict)  # of the shards in `loaded`
-    memo: dict[str, Finished] = field(default_factory=dict)
+    memo: Memo = field(default_factory=lambda: Memo({}))
     memo_read: set[str] = field(default_factory=set)  # the memo's keys as stored (memo.pickle)
     saved_ns: int = 0
     started_ns: int = 0  # when the build began listing files: the racy window is counted from there
@@ -242,6 +243,61 @@ class ParseCache:
             self.entries.setdefault(relpath, entry)
 
 
+class Memo(MutableMapping[str, "Finished"]):
+    """Finished bodies by `finish.finish_key`. Those read from the cache stay pickled, each
+    apart, until one is asked for: a rebuild renders a few feeds of the 4,561 a site may have."""
+
+    def __init__(self, stored: dict[str, bytes]):
+        self.stored = stored
+        self.unpacked: dict[str, Finished] = {}
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.unpacked:
+            return True
+        if key not in self.stored:
+            return False
+        assert isinstance(key, str)
+        try:
+            value = pickle.loads(self.stored[key])
+        except Exception:  # noqa: BLE001 - damaged since the header was checked: rendered again
+            value = None
+        if type(value) is not tuple or len(value) != 4:
+            del self.stored[key]
+            return False
+        self.unpacked[key] = value
+        return True
+
+    def __getitem__(self, key: str) -> Finished:
+        if key not in self:
+            raise KeyError(key)
+        return self.unpacked[key]
+
+    def __setitem__(self, key: str, value: Finished) -> None:
+        self.unpacked[key] = value
+        self.stored.pop(key, None)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self.unpacked and key not in self.stored:
+            raise KeyError(key)
+        self.unpacked.pop(key, None)
+        self.stored.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stored.keys() | self.unpacked.keys())
+
+    def __len__(self) -> int:
+        return len(self.stored.keys() | self.unpacked.keys())
+
+    def holds(self, key: str) -> bool:
+        """Whether the memo has `key`, without reading its value."""
+        return key in self.unpacked or key in self.stored
+
+    def pickled(self, key: str) -> bytes:
+        """The value of `key` as stored (pickled again only when it was set)."""
+        found = self.stored.get(key)
+        return found if found is not None else pickle.dumps(self.unpacked[key], protocol=5)
+
+
 def shard_of(relpath: str) -> int:
     return zlib.crc32(relpath.encode("utf-8", "surrogateescape")) % SHARDS
 
@@ -269,10 +325,10 @@ def load_cache(folder: Path | None, tag: str) -> tuple[ParseCache, list[Problem]
         if any(file_identity(folder / name) != tuple(mark) for name, mark in header["files"].items()):
             raise ValueError("a file changed since the cache was written")
         cache.saved_ns, cache.files = int(header["saved_ns"]), dict(header["files"])
-        cache.memo = _read(folder / "memo.pickle") if "memo.pickle" in cache.files else {}
-        if type(cache.memo) is not dict:
+        stored = _read(folder / "memo.pickle") if "memo.pickle" in cache.files else {}
+        if type(stored) is not dict or set(map(type, stored.values())) - {bytes}:  # each checked when read
             raise ValueError("not the memo")
-        cache.memo_read = set(cache.memo)
+        cache.memo, cache.memo_read = Memo(stored), set(stored)
         cache.hot_base = _read(folder / "hot.pickle")
         newer = _read(folder / "hot-newer.pickle") if "hot-newer.pickle" in cache.files else {}
         cache.hot_packed = {**cache.hot_base, **newer}
@@ -339,7 +395,7 @@ def _save(cache: ParseCache, memo_keys: set[str], hot_entries: dict[str, Entry],
     records = {p: r for p, r in cache.hot_packed.items() if p in cache.seen} if keep_hot else {}
     records |= {p: cache.packed(p, e) for p, e in hot_entries.items()}
     hot = {p: records[p] for p in sorted(records)}
-    memo = {k: v for k, v in cache.memo.items() if k in memo_keys}
+    memo = {k: cache.memo.pickled(k) for k in memo_keys if cache.memo.holds(k)}
     same_hot = all(cache.hot_packed.get(p) is r for p, r in hot.items())  # one not shown now may stay
     same_memo = memo.keys() == cache.memo_read and "memo.pickle" in cache.files
     if not cache.dirty and same_memo and same_hot:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import replace
 
 from ..errors import WARNING, Problem
@@ -26,7 +26,7 @@ Finished = tuple[str, str, bool, tuple[Problem, ...]]  # body_html, description,
 
 
 def finish_bookmarks(
-    bookmarks: Iterable[Bookmark], memo: dict[str, Finished] | None = None
+    bookmarks: Iterable[Bookmark], memo: MutableMapping[str, Finished] | None = None
 ) -> tuple[dict[str, Bookmark], list[Problem]]:
     """{id: finished bookmark} for bookmarks still in Markdown, and their problems. `memo` is
     read and filled in (finish_key -> result)."""
@@ -65,7 +65,7 @@ def _render_chunk(jobs: list) -> list[Finished]:
     return [render_body(body, link, description) for body, link, description in jobs]
 
 
-def finish_all(bookmarks: list[Bookmark], memo: dict[str, Finished] | None = None) -> tuple[list[Bookmark], list[Problem]]:
+def finish_all(bookmarks: list[Bookmark], memo: MutableMapping[str, Finished] | None = None) -> tuple[list[Bookmark], list[Problem]]:
     """Every bookmark finished, in the same order."""
     done, problems = finish_bookmarks(bookmarks, memo)
     return [done.get(b.id, b) for b in bookmarks], problems
