@@ -43,6 +43,7 @@ from linkletter.errors import Problem, UserError, ValueProblem
 from linkletter.model import Author, Bookmark, Category, FeedSpec, Site
 from linkletter.newsletter.issues import plan_issue, slot_for, subject
 from linkletter.newsletter.message import header_text
+from linkletter.publish.feeds import public_url
 from linkletter.select import group_sections, newest_first, select_for_feed
 from linkletter.settings.load import load_config
 from linkletter.values.mapping import MAX_DEPTH, parse_mapping
@@ -1025,3 +1026,9 @@ def test_make_id_is_uuid5(name, namespace):
     site = Site(title="t", base_url="https://links.example.org/", author=Author("A"), id_namespace=namespace)
     expected = uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_URL, namespace or site.base_url), name)
     assert site.make_id(name) == expected.urn
+
+
+@given(relpath=st.text(alphabet=st.sampled_from(list("abcXYZ019_.~/-% é?#&+:@\n\x00"))))
+def test_public_url_quotes_as_quote_does(relpath):
+    """public_url skips `quote` for paths it would leave as they are; the result is the same."""
+    assert public_url(SITE, relpath) == SITE.base_url + quote(relpath)

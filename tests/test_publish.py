@@ -12,11 +12,15 @@ from pathlib import Path
 import feedparser
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import FIXED_NOW, TESTS
 from linkletter.commands.build import build_site
 from linkletter.errors import UserError
+from linkletter.model import Author, Site
+from linkletter.publish.directory import build_opml
 from linkletter.settings.load import load_config
 from support.feedcheck import check_feed
 
@@ -88,6 +92,47 @@ def test_opml_lists_every_feed_and_escapes_titles(project):
     assert {o.get("type") for o in outlines} == {"rss"}
     assert 'Python <&> "links"' in [o.get("text") for o in outlines]
     assert b"Python &lt;&amp;&gt; &quot;links&quot;" in (project / "dist/feeds.opml").read_bytes()
+
+
+_xml_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff").filter(
+        lambda c: c in "\t\n\r" or c >= " "
+    )
+)
+
+
+def xml_lines(text: str) -> str:
+    """A text node as a parser reads it: its line ends made LF (attributes keep theirs, escaped)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(titles=st.lists(_xml_text, max_size=5), owner=_xml_text, digest=st.booleans())
+def test_opml_keeps_every_title_and_address_exactly(titles, owner, digest):
+    """The OPML is written without an XML library: a parser reads back every value as given
+    (markup, quotes, tabs and line ends in a title), and the file is indented XML."""
+    site = Site(title="Links <&>", base_url="https://x.example/", author=Author(owner))
+    feeds = [
+        {"title": t, "rss_url": f'https://x.example/{i}.rss.xml?a=1&b="2"'} for i, t in enumerate(titles)
+    ]
+    issues = {
+        "title": "Weekly\r\n",
+        "feed_url": "https://x.example/d.xml",
+        "archive_url": "https://x.example/d/",
+    }
+    data = build_opml(site, feeds, issues if digest else None)
+    opml = ET.fromstring(data)
+    assert opml.findtext("head/title") == "Links <&>: feeds" and opml.findtext("head/ownerName") == xml_lines(
+        owner
+    )
+    expected = [(t, f["rss_url"], site.base_url) for t, f in zip(titles, feeds, strict=True)]
+    expected += [(issues["title"], issues["feed_url"], issues["archive_url"])] if digest else []
+    found = [(o.get("text"), o.get("xmlUrl"), o.get("htmlUrl")) for o in opml.findall("body/outline")]
+    assert found == expected and all(o.get("title") == o.get("text") for o in opml.findall("body/outline"))
+    assert (
+        data.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<opml")
+        and b"\n    <outline" * bool(expected) in data
+    )
 
 
 def test_the_head_snippet_discovers_the_main_feeds_only(project):

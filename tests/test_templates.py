@@ -47,6 +47,10 @@ def test_a_failing_index_template_is_named_and_the_feeds_are_written(project, ru
     assert code == 1 and "Traceback" not in err
     assert expected in err, err
     assert (project / "dist/feeds/python.atom.xml").is_file()
+    assert any((project / ".linkletter/compiled-templates").iterdir())  # kept compiled
+    code, out, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)  # run from the compiled code
+    assert code == 1 and "Traceback" not in err
+    assert expected in err, err
 
 
 def test_a_stylesheet_that_is_not_utf8_is_named(project, run):

@@ -13,7 +13,7 @@ from ..newsletter.ledger import IssueRecord, Ledger
 from ..publish.feeds import FeedPlan, IssueEntry, build_issue_feed
 from ..publish.output import write_atomic
 from ..publish.pages import render_archive
-from ..publish.templates import Templates
+from ..publish.templates import Templates, project_templates
 
 
 def archive_files(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]:
@@ -25,7 +25,7 @@ def archive_files(config: Config, bookmarks: list[Bookmark]) -> dict[str, bytes]
         records = ledger.issues()
     if not records:
         return {}
-    templates = Templates(config.build.templates_dir, config.root)
+    templates = project_templates(config)
     folder = config.digest.path
     files = {
         f"{folder}/{record.slug}.html": issue_page(config, templates, record, bookmarks) for record in records

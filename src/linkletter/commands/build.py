@@ -262,7 +262,7 @@ def _files(
 def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
     """The digest archive and the index page. A broken template is reported and its pages left
     as they are; the feeds are written all the same."""
-    from ..publish.pages import build_feed_lists
+    from ..publish.pages import build_feed_lists, index_feeds
     from .archive import archive_files, has_issues
 
     files: dict[str, bytes] = {}
@@ -272,8 +272,9 @@ def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dic
         result.problems += exc.problems
     with_digest = has_issues(config)
     try:
-        files["index.html"] = index_page(config, result.feeds, with_digest).encode()
-        files.update(build_feed_lists(config, result.feeds, digest_links(config, with_digest)))
+        feeds = index_feeds(config.site, result.feeds)
+        files["index.html"] = index_page(config, feeds, with_digest).encode()
+        files.update(build_feed_lists(config, feeds, digest_links(config, with_digest)))
     except UserError as exc:
         result.problems += exc.problems
     return files
@@ -295,15 +296,15 @@ def check_templates(config: Config, result: BuildResult, now: datetime) -> list[
     """Every template compiles and renders with real data: a sample issue of the newest
     bookmarks, the archive and the index page."""
     from ..newsletter.render import render_issue  # premailer: only when the templates are checked
-    from ..publish.pages import render_archive
-    from ..publish.templates import Templates
+    from ..publish.pages import index_feeds, render_archive
+    from ..publish.templates import project_templates
 
-    templates = Templates(config.build.templates_dir, config.root)
+    templates = project_templates(config)
     problems = templates.check()
     sample = tuple(newest_first(select_published(result.bookmarks, now))[:6])
     try:
         render_issue(config, templates, Issue(1, "sample", now, now, sample))
-        index_page(config, result.feeds, True)
+        index_page(config, index_feeds(config.site, result.feeds), True)
         render_archive(templates, config.site, config.digest, [], "https://example.org/feed")
     except UserError as exc:
         problems += [p for p in exc.problems if p not in problems]
@@ -378,12 +379,12 @@ def unmatched_feeds(config: Config, keys: set[str]) -> list[Problem]:
     ]
 
 
-def index_page(config: Config, plans: list[FeedPlan], with_digest: bool) -> str:
-    from ..publish.pages import index_feeds, render_index  # jinja2: only when pages are made
-    from ..publish.templates import Templates
+def index_page(config: Config, feeds: list[dict], with_digest: bool) -> str:
+    """dist/index.html (`feeds`: `publish.pages.index_feeds`)."""
+    from ..publish.pages import render_index  # jinja2: only when pages are made
+    from ..publish.templates import project_templates
 
-    feeds = index_feeds(config.site, plans)
-    templates = Templates(config.build.templates_dir, config.root)
+    templates = project_templates(config)
     return render_index(templates, config.site, feeds, digest_links(config, with_digest))
 
 

@@ -16,7 +16,7 @@ from ..newsletter.ledger import IssueRecord, Ledger
 from ..newsletter.message import Unsubscribe, build_message, message_bytes
 from ..newsletter.render import Edition, render_issue
 from ..newsletter.transport import write_atomic
-from ..publish.templates import Templates
+from ..publish.templates import project_templates
 from . import Outcome, config_name, nothing_new, plural
 from .archive import archive_files, store_issue_page
 from .build import BuildResult, ledger_path, load_site, write_files
@@ -127,7 +127,7 @@ def publish_issue(
 ) -> tuple[Edition, list[Problem]]:
     """The issue's edition; with `record`, the issue is also recorded as published, its web page
     stored, and the digest's archive written into dist/ (problems from that writing returned)."""
-    templates = Templates(config.build.templates_dir, config.root)
+    templates = project_templates(config)
     if not record or ledger is None:
         return render_issue(config, templates, issue), []
     issue = record_published(ledger, issue, now)

@@ -25,7 +25,8 @@ from ..values.text import category_key
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NOT_SLUG = re.compile(r"[^\w]+")
-_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
+_SYMBOLS = str.maketrans({"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "})
+_DASHES = re.compile("-{2,}")
 _RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
@@ -38,11 +39,12 @@ def display_name(name: str) -> str:
 
 
 def base_slug(key: str) -> str:
-    text = "".join(_SYMBOLS.get(ch, ch) for ch in key)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = key.translate(_SYMBOLS)
+    if not text.isascii():  # ASCII has nothing to decompose (4,560 tags: most are ASCII)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     slug = _NOT_SLUG.sub("-", text).replace("_", "-").strip("-").lower()
-    slug = re.sub("-{2,}", "-", slug)
+    slug = _DASHES.sub("-", slug)
     if not slug or slug in _RESERVED or len(slug) > MAX_SLUG or len(slug.encode()) > MAX_SLUG_BYTES:
         return f"{_cut(slug, MAX_SLUG - 9, MAX_SLUG_BYTES - 9)}-{short_hash(key)}".lstrip("-")
     return slug
@@ -74,10 +76,14 @@ def build_categories(names: Iterable[str]) -> dict[str, Category]:
 def catalog_from(spellings: Mapping[str, Mapping[str, int]]) -> dict[str, Category]:
     """Category key -> its Category, from how often each spelling (display name) of it is used."""
     slugs = _assign_slugs(sorted(spellings))
-    return {
-        key: Category(slugs[key], min(counts, key=lambda s: (-counts[s], s)), key)
-        for key, counts in spellings.items()
-    }
+    return {key: Category(slugs[key], _most_used(counts), key) for key, counts in spellings.items()}
+
+
+def _most_used(counts: Mapping[str, int]) -> str:
+    """The spelling used most often (ties: the alphabetically first)."""
+    if len(counts) == 1:
+        return next(iter(counts))
+    return min(counts, key=lambda s: (-counts[s], s))
 
 
 def _assign_slugs(keys: list[str]) -> dict[str, str]:
@@ -86,7 +92,7 @@ def _assign_slugs(keys: list[str]) -> dict[str, str]:
         by_slug.setdefault(base_slug(key), []).append(key)
     slugs, others = {}, []
     for slug, group in by_slug.items():
-        owner = min(group, key=lambda k: (not re.fullmatch(r"[\w ]+", k), k))
+        owner = group[0] if len(group) == 1 else min(group, key=lambda k: (not re.fullmatch(r"[\w ]+", k), k))
         slugs[owner] = slug
         others += [(key, slug) for key in group if key != owner]
     taken = set(slugs.values())

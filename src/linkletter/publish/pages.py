@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..model import Config, DigestSpec, Site
 from .directory import HEAD_NAME, OPML_NAME, build_opml, discovery_links, render_head_snippet
 from .feeds import XSL_NAME, FeedPlan, feed_paths, is_main_feed, public_url
-from .templates import Templates
+from .templates import Templates, project_templates
 
 
 def render_archive(
@@ -53,13 +53,13 @@ def render_index(templates: Templates, site: Site, feeds: list[dict], digest: di
     )
 
 
-def build_feed_lists(config: Config, plans: list[FeedPlan], digest: dict | None) -> dict[str, bytes]:
-    """feeds.opml, feeds-head.html and, with `build.xsl`, the feeds' stylesheet feed.xsl."""
-    feeds = index_feeds(config.site, plans)
+def build_feed_lists(config: Config, feeds: list[dict], digest: dict | None) -> dict[str, bytes]:
+    """feeds.opml, feeds-head.html and, with `build.xsl`, the feeds' stylesheet feed.xsl
+    (`feeds`: `index_feeds`)."""
     files = {
         OPML_NAME: build_opml(config.site, feeds, digest),
         HEAD_NAME: render_head_snippet(discovery_links(feeds, digest)).encode(),
     }
     if config.build.xsl:
-        files[XSL_NAME] = Templates(config.build.templates_dir, config.root).read(XSL_NAME).encode()
+        files[XSL_NAME] = project_templates(config).read(XSL_NAME).encode()
     return files

@@ -3,6 +3,7 @@ A project overrides only the files it holds; every error names the template's fi
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from ..errors import Problem, UserError
+from ..model import Config
 
 _MSO = re.compile(r"(?<![\w-])mso-[\w-]+\s*:[^;}]*;?[ \t]*")
 PACKAGED = Path(__file__).resolve().parent.parent / "templates"
@@ -27,9 +29,10 @@ def without_mso(css: str) -> str:
 
 
 class Templates:
-    """The project's jinja2 templates over the packaged ones; errors name the file and line."""
+    """The project's jinja2 templates over the packaged ones; errors name the file and line.
+    `compiled`: a folder (in the state folder) to keep them compiled in."""
 
-    def __init__(self, folder: Path, root: Path | None = None):
+    def __init__(self, folder: Path, root: Path | None = None, compiled: Path | None = None):
         self.folder = folder
         self.root = root or folder.parent
         self.env = jinja2.Environment(
@@ -37,6 +40,7 @@ class Templates:
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml.j2")),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            bytecode_cache=_Compiled(str(compiled)) if compiled is not None else None,
         )
         self.env.filters["without_mso"] = without_mso
 
@@ -111,6 +115,24 @@ class Templates:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def project_templates(config: Config) -> Templates:
+    """The project's templates, kept compiled in its state folder."""
+    return Templates(config.build.templates_dir, config.root, config.build.state_dir / "compiled-templates")
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Compiled templates, each under its name, file and source's checksum (compiling the index
+    page costs about as much as rendering it for 4,561 feeds); best effort: a folder that cannot
+    be written keeps nothing."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _template_frame(exc: BaseException) -> traceback.FrameSummary | None:
