@@ -18,7 +18,7 @@ from typing import NamedTuple, cast
 
 from ..content.bookmark import Parsed
 from ..content.cache import RACY_NS, Identity, ParseCache
-from ..content.categories import catalog_from
+from ..content.categories import catalog_from, most_used
 from ..content.load import Scan
 from ..content.merge import Light, Merged, merge_lights, merge_notes, problems_at
 from ..errors import Problem
@@ -147,7 +147,7 @@ def _catalog(snapshot: Snapshot, changes: Changes, before: dict[str, int]) -> di
     """The catalog after the changes, None when a category that stays would change its name or
     slug. `snapshot.counts` are brought up to date."""
     counts = snapshot.counts
-    changed = False
+    changed: set[str] = set()  # the keys whose spellings were counted again
     for f in changes.touched + changes.removed:
         i = before.get(f)
         old = snapshot.spellings[i] if i is not None and snapshot.link_ids[i] is not None else ()
@@ -155,17 +155,18 @@ def _catalog(snapshot: Snapshot, changes: Changes, before: dict[str, int]) -> di
         new = light.spellings if light is not None and light.id is not None else ()
         if old == new:
             continue
-        changed = True
         for pairs, step in ((old, -1), (new, 1)):
             for key, name in pairs:
+                changed.add(key)
                 found = counts.setdefault(key, {})
                 found[name] = found.get(name, 0) + step
                 if not found[name]:
                     del found[name]
                 if not found:
                     del counts[key]
-    if not changed:
-        return snapshot.catalog
+    if all(k in counts and k in snapshot.catalog for k in changed):  # the same keys: the same slugs
+        same = all(snapshot.catalog[k].name == most_used(counts[k]) for k in changed)
+        return snapshot.catalog if same else None
     catalog = catalog_from(counts)
     if any(catalog[k] != c for k, c in snapshot.catalog.items() if k in catalog):
         return None

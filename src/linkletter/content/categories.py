@@ -76,10 +76,10 @@ def build_categories(names: Iterable[str]) -> dict[str, Category]:
 def catalog_from(spellings: Mapping[str, Mapping[str, int]]) -> dict[str, Category]:
     """Category key -> its Category, from how often each spelling (display name) of it is used."""
     slugs = _assign_slugs(sorted(spellings))
-    return {key: Category(slugs[key], _most_used(counts), key) for key, counts in spellings.items()}
+    return {key: Category(slugs[key], most_used(counts), key) for key, counts in spellings.items()}
 
 
-def _most_used(counts: Mapping[str, int]) -> str:
+def most_used(counts: Mapping[str, int]) -> str:
     """The spelling used most often (ties: the alphabetically first)."""
     if len(counts) == 1:
         return next(iter(counts))
