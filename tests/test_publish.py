@@ -20,7 +20,7 @@ from conftest import FIXED_NOW, TESTS
 from linkletter.commands.build import build_site
 from linkletter.errors import UserError
 from linkletter.model import Author, Site
-from linkletter.publish.directory import build_opml
+from linkletter.publish.directory import IndexFeed, build_opml
 from linkletter.settings.load import load_config
 from support.feedcheck import check_feed
 
@@ -112,9 +112,12 @@ def test_opml_keeps_every_title_and_address_exactly(titles, owner, digest):
     """The OPML is written without an XML library: a parser reads back every value as given
     (markup, quotes, tabs and line ends in a title), and the file is indented XML."""
     site = Site(title="Links <&>", base_url="https://x.example/", author=Author(owner))
-    feeds = [
-        {"title": t, "rss_url": f'https://x.example/{i}.rss.xml?a=1&b="2"'} for i, t in enumerate(titles)
+    urls = [
+        f'https://x.example/{i}.{kind}?a=1&b="2"'
+        for i in range(len(titles))
+        for kind in ("rss.xml", "atom.xml")
     ]
+    feeds = [IndexFeed(t, 1, False, urls[2 * i], urls[2 * i + 1], "") for i, t in enumerate(titles)]
     issues = {
         "title": "Weekly\r\n",
         "feed_url": "https://x.example/d.xml",
@@ -125,7 +128,7 @@ def test_opml_keeps_every_title_and_address_exactly(titles, owner, digest):
     assert opml.findtext("head/title") == "Links <&>: feeds" and opml.findtext("head/ownerName") == xml_lines(
         owner
     )
-    expected = [(t, f["rss_url"], site.base_url) for t, f in zip(titles, feeds, strict=True)]
+    expected = [(t, f.rss_url, site.base_url) for t, f in zip(titles, feeds, strict=True)]
     expected += [(issues["title"], issues["feed_url"], issues["archive_url"])] if digest else []
     found = [(o.get("text"), o.get("xmlUrl"), o.get("htmlUrl")) for o in opml.findall("body/outline")]
     assert found == expected and all(o.get("title") == o.get("text") for o in opml.findall("body/outline"))

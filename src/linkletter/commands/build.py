@@ -379,7 +379,7 @@ def unmatched_feeds(config: Config, keys: set[str]) -> list[Problem]:
     ]
 
 
-def index_page(config: Config, feeds: list[dict], with_digest: bool) -> str:
+def index_page(config: Config, feeds: list, with_digest: bool) -> str:
     """dist/index.html (`feeds`: `publish.pages.index_feeds`)."""
     from ..publish.pages import render_index  # jinja2: only when pages are made
     from ..publish.templates import project_templates

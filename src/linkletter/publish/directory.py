@@ -5,9 +5,24 @@ Every title is escaped by the XML writer or `html.escape`; the output depends on
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from ..model import Site
 from .jsonfeed import MEDIA_TYPE as JSON_FEED_TYPE
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFeed:
+    """What the index, the OPML file and the head snippet say about a feed (templates read its
+    fields by name: `feed.title`, `feed["title"]`)."""
+
+    title: str
+    count: int
+    main: bool  # a feed of feeds/ (a definition or the default one), not a category feed
+    rss_url: str
+    atom_url: str
+    json_url: str
+
 
 OPML_NAME = "feeds.opml"
 HEAD_NAME = "feeds-head.html"
@@ -15,11 +30,11 @@ FORMATS = [("rss", "application/rss+xml", "RSS"), ("atom", "application/atom+xml
 FORMATS += [("json", JSON_FEED_TYPE, "JSON Feed")]
 
 
-def build_opml(site: Site, feeds: list[dict], digest: dict | None) -> bytes:
+def build_opml(site: Site, feeds: list[IndexFeed], digest: dict | None) -> bytes:
     """OPML 2.0: one outline per feed (its RSS address), the digest's issue feed last. Written
     as `xml.etree` would write and indent it, without building a tree: 4,561 feeds took 0.03 s."""
     home = site.home_url or site.base_url
-    outlines = [(feed["title"], feed["rss_url"], home) for feed in feeds]
+    outlines = [(feed.title, feed.rss_url, home) for feed in feeds]
     if digest:
         outlines.append((digest["title"], digest["feed_url"], digest["archive_url"]))
     lines = [
@@ -54,12 +69,12 @@ _ATTRIBUTE = str.maketrans(
 )
 
 
-def discovery_links(feeds: list[dict], digest: dict | None) -> list[dict]:
+def discovery_links(feeds: list[IndexFeed], digest: dict | None) -> list[dict]:
     """`<link rel=alternate>` targets for the main feeds (not one per category) and the digest."""
     links = [
-        {"type": media_type, "title": f"{feed['title']} ({label})", "href": feed[f"{kind}_url"]}
+        {"type": media_type, "title": f"{feed.title} ({label})", "href": getattr(feed, f"{kind}_url")}
         for feed in feeds
-        if feed["main"]
+        if feed.main
         for kind, media_type, label in FORMATS
     ]
     if digest:

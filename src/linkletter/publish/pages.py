@@ -4,7 +4,7 @@ archive of published issues."""
 from __future__ import annotations
 
 from ..model import Config, DigestSpec, Site
-from .directory import HEAD_NAME, OPML_NAME, build_opml, discovery_links, render_head_snippet
+from .directory import HEAD_NAME, OPML_NAME, IndexFeed, build_opml, discovery_links, render_head_snippet
 from .feeds import XSL_NAME, FeedPlan, feed_paths, is_main_feed, public_url
 from .templates import Templates, project_templates
 
@@ -21,20 +21,21 @@ def render_archive(
     )
 
 
-def index_feeds(site: Site, plans: list[FeedPlan]) -> list[dict]:
+def index_feeds(site: Site, plans: list[FeedPlan]) -> list[IndexFeed]:
     """What the index, the OPML file and the head snippet say about each feed."""
-    return [
-        {
-            "title": plan.title,
-            "count": plan.size,
-            "main": is_main_feed(plan),
-            **{f"{kind}_url": public_url(site, path) for kind, path in feed_paths(plan).items()},
-        }
-        for plan in plans
-    ]
+    feeds = []
+    for plan in plans:
+        files = feed_paths(plan)
+        urls = (
+            public_url(site, files["rss"]),
+            public_url(site, files["atom"]),
+            public_url(site, files["json"]),
+        )
+        feeds.append(IndexFeed(plan.title, plan.size, is_main_feed(plan), *urls))
+    return feeds
 
 
-def render_index(templates: Templates, site: Site, feeds: list[dict], digest: dict | None) -> str:
+def render_index(templates: Templates, site: Site, feeds: list[IndexFeed], digest: dict | None) -> str:
     """dist/index.html: every feed in each format, the digest archive if any, and autodiscovery
     links for the main feeds only."""
     return templates.render(
@@ -53,7 +54,7 @@ def render_index(templates: Templates, site: Site, feeds: list[dict], digest: di
     )
 
 
-def build_feed_lists(config: Config, feeds: list[dict], digest: dict | None) -> dict[str, bytes]:
+def build_feed_lists(config: Config, feeds: list[IndexFeed], digest: dict | None) -> dict[str, bytes]:
     """feeds.opml, feeds-head.html and, with `build.xsl`, the feeds' stylesheet feed.xsl
     (`feeds`: `index_feeds`)."""
     files = {
