@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXED_NOW, FIXED_NOW_ARG
 from linkletter.commands.build import build_site
@@ -16,6 +19,7 @@ from linkletter.content import cache as cache_module
 from linkletter.content import finish, parse
 from linkletter.content.cache import ParseCache
 from linkletter.content.load import list_bookmark_files
+from linkletter.model import Author, FeedSpec, Site
 from linkletter.settings.load import load_config
 
 HOUR_NS = 3600 * 10**9
@@ -305,3 +309,56 @@ def test_a_first_build_by_shard_with_a_cache_it_cannot_write_warns_and_tries_aga
     assert again.planned_by != "shortcut"
     assert [p for p in again.problems if "parse cache" in p.message] == []
     assert (corpus_project / ".linkletter/parse-cache/header.pickle").exists()
+
+
+SITE = Site(title="t", base_url="https://links.example.org/", author=Author("A"))
+CATEGORIES = ["python", "rust", "go", "web"]
+
+
+def parsed_file(n: int, day: int, categories: list[str]) -> parse.Parsed:
+    text = (
+        f"---\ntitle: File {n}\nlink: https://example.org/{n}\ndate: 2024-05-{day:02d}T10:00:00Z\n"
+        f"categories: [{', '.join(categories)}]\n---\nText {n}\n"
+    )
+    return parse.parse_bytes(text.encode(), f"content/{n}.md", SITE)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    files=st.lists(
+        st.tuples(
+            st.integers(1, 9), st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=2, unique=True)
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    cuts=st.lists(st.integers(0, 30), max_size=6),
+    order=st.randoms(use_true_random=False),
+    limit=st.integers(1, 3),
+    category_limit=st.sampled_from([None, 1, 2]),
+)
+def test_floors_from_earlier_shards_keep_every_parse_the_whole_set_wants(
+    files, cuts, order, limit, category_limit
+):
+    """Shards parsed one after another, each given the floors of those before it (`Newest`),
+    together keep every parse the whole set would keep (the newest of each feed and category,
+    ties included), whatever the split and the order; and fewer than without floors."""
+    parses = [parsed_file(n, day, categories) for n, (day, categories) in enumerate(files)]
+    spec = FeedSpec("all", "feeds", "All", "", None, limit=limit)
+    only_go = FeedSpec("no-go", "feeds", "No Go", "", None, exclude=("go",), limit=limit)
+    wanted = parse.Wanted((spec, only_go), category_limit, datetime(2024, 5, 8, tzinfo=UTC), frozenset())
+    expected, _ = parse.wanted_parses(parses, wanted)
+    bounds = sorted({0, len(parses), *(c for c in cuts if c < len(parses))})
+    shards = [list(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+    order.shuffle(shards)
+    newest = parse.Newest(wanted)
+    kept: set[int] = set()
+    for shard in shards:
+        keep, tops = parse.wanted_parses([parses[i] for i in shard], wanted, newest.floors())
+        kept |= {shard[i] for i in keep}
+        newest.add(tops)
+    assert expected <= kept
+    unfloored = {
+        shard[i] for shard in shards for i in parse.wanted_parses([parses[i] for i in shard], wanted)[0]
+    }
+    assert kept <= unfloored

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -104,50 +106,66 @@ def _parse_by_shard(
 ) -> list[Parsed | None]:
     """Every file parsed, one shard of the cache per job: the worker writes the shard's files of
     parses and of rows (light values), so this process does not pickle them again, and sends
-    back only the parses `wanted`."""
+    back only the parses `wanted`. A shard knows only its own files, so each job is given the
+    floors the shards done before it set (`Newest`): at 100,000 files, without them, 54,000
+    parses came back for 1,550 shown."""
     assert cache.folder is not None
     shards: dict[int, list[int]] = {}
     for index, (_, shown) in enumerate(paths):
         shards.setdefault(shard_of(shown), []).append(index)
     folder = str(cache.folder)
-    jobs = [
-        (shard, [(str(paths[i][0]), paths[i][1], identities[i]) for i in indexes])
-        for shard, indexes in sorted(shards.items())
-    ]
+    waiting = deque(sorted(shards.items()))
+    running: dict[Future, tuple[int, list[int]]] = {}
+    newest = Newest(wanted)
     results: list[Parsed | None] = [None] * len(paths)
     done = 0
-    count = len(jobs)
     with forked_pool(workers) as pool, prefetching([str(path) for path, _ in paths]):
-        for (shard, indexes), (found, rows, written) in zip(
-            sorted(shards.items()),
-            pool.map(parse_shard, jobs, [site] * count, [folder] * count, [wanted] * count),
-            strict=True,
-        ):
-            for index, parsed in zip(indexes, found, strict=True):
-                results[index] = parsed
-                row = rows.get(paths[index][1])
-                if row is not None and parsed is not None:
-                    cache.entries[paths[index][1]] = Entry(row[0], row[1], parsed)
-            cache.rows.update(rows)
-            cache.shard_rows[shard] = rows
-            if written is None:  # every parse came back: the cache's save writes them
-                cache.dirty.add(shard)
-            else:  # an empty cache starts with every shard to write: not this one
-                cache.files.update(written)
-                cache.dirty.discard(shard)
-                cache.loaded.discard(shard)  # the parses not sent back are read from its file
-            done += len(indexes)
-            if progress:
-                progress("parsing", done, len(paths))
+        while waiting or running:
+            while waiting and len(running) < 2 * workers:  # one to start as soon as one ends
+                shard, indexes = waiting.popleft()
+                job = (shard, [(str(paths[i][0]), paths[i][1], identities[i]) for i in indexes])
+                running[pool.submit(parse_shard, job, site, folder, wanted, newest.floors())] = (
+                    shard,
+                    indexes,
+                )
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: running[f][0]):
+                shard, indexes = running.pop(future)
+                found, rows, written, tops = future.result()
+                newest.add(tops)
+                for index, parsed in zip(indexes, found, strict=True):
+                    results[index] = parsed
+                    row = rows.get(paths[index][1])
+                    if row is not None and parsed is not None:
+                        cache.entries[paths[index][1]] = Entry(row[0], row[1], parsed)
+                cache.rows.update(rows)
+                cache.shard_rows[shard] = rows
+                if written is None:  # every parse came back: the cache's save writes them
+                    cache.dirty.add(shard)
+                else:  # an empty cache starts with every shard to write: not this one
+                    cache.files.update(written)
+                    cache.dirty.discard(shard)
+                    cache.loaded.discard(shard)  # the parses not sent back are read from its file
+                done += len(indexes)
+                if progress:
+                    progress("parsing", done, len(paths))
     return results
 
 
+Group = int | str  # what a floor is for: a wanted feed spec (its position) or a category key
+
+
 def parse_shard(
-    job: tuple[int, list[tuple[str, str, Identity | None]]], site: Site, folder: str, wanted: Wanted
-) -> tuple[list[Parsed | None], dict[str, Row], dict[str, list[int]] | None]:
+    job: tuple[int, list[tuple[str, str, Identity | None]]],
+    site: Site,
+    folder: str,
+    wanted: Wanted,
+    floors: dict[Group, datetime] | None = None,
+) -> tuple[list[Parsed | None], dict[str, Row], dict[str, list[int]] | None, dict[Group, list[datetime]]]:
     """In a worker: every file of one shard parsed, its rows (identity, digest, light values) and
-    the shard's two files written; the parses `wanted` and the files' identities (None if they
-    could not be written: then every parse comes back and the cache's save writes them)."""
+    the shard's two files written; the parses `wanted` (`wanted_parses`, above `floors`), the
+    files' identities (None if they could not be written: then every parse comes back and the
+    cache's save writes them), and the newest dates of each group here."""
     shard, files = job
     parses: list[Parsed] = []
     rows: dict[str, Row] = {}
@@ -159,22 +177,27 @@ def parse_shard(
         if digest is not None and identity is not None:
             rows[shown] = (identity, digest, light_of(parsed))
             entries[shown] = Entry(identity, digest, parsed)
+    keep, tops = wanted_parses(parses, wanted, floors)
     written: dict[str, list[int]] = {}
     for name, values in ((f"{shard:02d}.pickle", entries), (f"{shard:02d}.rows.pickle", rows)):
         try:
             write_pickle(Path(folder) / name, values)
         except OSError:
-            return list(parses), rows, None
+            return list(parses), rows, None, tops
         identity = file_identity(Path(folder) / name)
         if identity is None:
-            return list(parses), rows, None
+            return list(parses), rows, None, tops
         written[name] = list(identity)
-    keep = wanted_parses(parses, wanted)
-    return [parsed if i in keep else None for i, parsed in enumerate(parses)], rows, written
+    return [parsed if i in keep else None for i, parsed in enumerate(parses)], rows, written, tops
 
 
-def wanted_parses(parses: list[Parsed], wanted: Wanted) -> set[int]:
-    """The positions of the parses `wanted` names (and of those without a bookmark: small)."""
+def wanted_parses(
+    parses: list[Parsed], wanted: Wanted, floors: dict[Group, datetime] | None = None
+) -> tuple[set[int], dict[Group, list[datetime]]]:
+    """The positions of the parses `wanted` names (and of those without a bookmark: small),
+    leaving out those older than their group's floor (other files hold that group's newest);
+    and the newest dates of each group among these parses."""
+    floors = floors or {}
     keep = {i for i, parsed in enumerate(parses) if parsed.bookmark is None}
     dated: list[tuple[datetime, int, set[str]]] = []
     for i, parsed in enumerate(parses):
@@ -186,22 +209,51 @@ def wanted_parses(parses: list[Parsed], wanted: Wanted) -> set[int]:
         if bookmark.date <= wanted.now:
             dated.append((bookmark.date, i, {key for key, _ in spellings_of(parsed.names)}))
     dated.sort(key=lambda item: item[0], reverse=True)
-    for spec in wanted.specs:
+    tops: dict[Group, list[datetime]] = {}
+    groups: dict[Group, tuple[list[tuple[datetime, int]], int]] = {}
+    for n, spec in enumerate(wanted.specs):
         include, exclude = set(spec.categories or ()), set(spec.exclude)
         matching = [
             (date, i)
             for date, i, keys in dated
             if not keys & exclude and (spec.categories is None or keys & include)
         ]
-        keep.update(i for _, i in _newest(matching, spec.limit))
+        groups[n] = (matching, spec.limit)
     if wanted.category_limit is not None:
         by_key: dict[str, list[tuple[datetime, int]]] = {}
         for date, i, keys in dated:
             for key in keys:
                 by_key.setdefault(key, []).append((date, i))
-        for items in by_key.values():
-            keep.update(i for _, i in _newest(items, wanted.category_limit))
-    return keep
+        for key, items in by_key.items():
+            groups[key] = (items, wanted.category_limit)
+    for group, (items, limit) in groups.items():
+        floor = floors.get(group)
+        chosen = _newest([item for item in items if floor is None or item[0] >= floor], limit)
+        keep.update(i for _, i in chosen)
+        tops[group] = [date for date, _ in chosen[:limit]]
+    return keep, tops
+
+
+class Newest:
+    """The newest `limit` dates of each group over the shards parsed so far: a file dated
+    before the last of them (its group's floor) is not among that group's newest."""
+
+    def __init__(self, wanted: Wanted):
+        self.limits: dict[Group, int] = dict(enumerate(spec.limit for spec in wanted.specs))
+        self.category_limit = wanted.category_limit or 0
+        self.dates: dict[Group, list[datetime]] = {}
+
+    def add(self, tops: dict[Group, list[datetime]]) -> None:
+        for group, dates in tops.items():
+            limit = self.limits.get(group, self.category_limit)
+            self.dates[group] = sorted(self.dates.get(group, []) + dates, reverse=True)[:limit]
+
+    def floors(self) -> dict[Group, datetime]:
+        return {
+            group: dates[-1]
+            for group, dates in self.dates.items()
+            if len(dates) >= self.limits.get(group, self.category_limit) > 0
+        }
 
 
 def _newest(items: list[tuple[datetime, int]], limit: int) -> list[tuple[datetime, int]]:
