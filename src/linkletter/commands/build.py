@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..content.cache import ParseCache, save_cache
+from ..content.cache import ParseCache, cache_folder, save_cache
 from ..content.load import Scan, load_bookmarks, scan_bookmark_files
 from ..content.merge import Merged
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
@@ -103,11 +103,12 @@ def build_site(
         return result
     with build_lock(config), collecting_later():
         started = time.time_ns()
-        scan = scan_bookmark_files(config.build.content_dir, config.root)
+        first = not use_cache or not (cache_folder(config.build.state_dir) / "header.pickle").exists()
+        scan = scan_bookmark_files(config.build.content_dir, config.root, identities=not first)
         listed = listing_digest(scan.files)
         watched = watched_files(config)
         key = inputs_key(config, allow_shrink, listed, scan.problems, watched)
-        state = usable_state(config, key, now, scan.files) if use_cache else None
+        state = usable_state(config, key, now, scan.files) if not first else None
         if state is not None:
             problems = state.problems + notes
             return BuildResult(
@@ -120,6 +121,8 @@ def build_site(
         manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
         settled = intact(config, manifest)
         planned = plan(config, now, cache, scan, ids, use_cache and not more, settled, progress)
+        if first:  # each file's identity as it was read (`lights.read_lights`)
+            listed = listing_digest(scan.files)
         feeds = planned.shown.feeds
         result = BuildResult(
             [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by

@@ -228,4 +228,7 @@ def read_lights(
             light = light_of(made)
         rows[index] = (shown, light)
         cache.remember(shown, light)
+        path, _, identity = scan.files[index]
+        if identity is None and (kept := cache.rows.get(shown)) is not None:  # not listed: as read
+            scan.files[index] = (path, shown, kept[0])
     return rows, fresh  # type: ignore[return-value]

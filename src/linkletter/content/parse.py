@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..errors import Problem, ValueProblem
 from ..model import FeedSpec, Progress, Site
-from ..values.files import decode_text, file_identity, read_bounded
+from ..values.files import decode_text, file_identity, read_seen
 from ..values.pools import forked_pool
 from ..values.text import clean_text
 from .bookmark import Parsed, parse_bookmark
@@ -28,6 +28,7 @@ PARALLEL_FROM = 2_000  # files to parse; fewer are parsed in this process
 CHUNK = 250
 
 Job = tuple[str, str, bytes | None]  # path, shown path, the digest the cache knows
+Done = tuple[bytes | None, Parsed | None, Identity | None]  # digest, parse, identity (`parse_one`)
 
 
 class Wanted(NamedTuple):
@@ -52,7 +53,8 @@ def parse_files(
 ) -> list[Parsed]:
     """`Parsed` for each (path, shown path), in order; `progress` hears of the files parsed.
     `identities`: each file's identity taken by the caller's listing before the file is read
-    (else each file is stat-ed here), the identity the cache keeps with the parse."""
+    (else each file is stat-ed here), the identity the cache keeps with the parse; one the
+    listing did not take (None) is the file's as it was opened."""
     results: list[Parsed | None] = []
     if identities is None:
         identities = [file_identity(Path(path)) for path, _ in paths]
@@ -63,8 +65,8 @@ def parse_files(
         results.append(known)
         if known is None:
             jobs.append((index, (str(path), shown, cache.digest(shown))))
-    for (index, _), (digest, parsed) in zip(jobs, _run(jobs, site, workers, progress), strict=True):
-        identity = identities[index]
+    for (index, _), (digest, parsed, seen) in zip(jobs, _run(jobs, site, workers, progress), strict=True):
+        identity = identities[index] or seen
         if digest is not None and identity is not None:
             cache.store(paths[index][1], identity, digest, parsed)
         results[index] = parsed if parsed is not None else cache.entries[paths[index][1]].parsed
@@ -170,10 +172,11 @@ def parse_shard(
     parses: list[Parsed] = []
     rows: dict[str, Row] = {}
     entries: dict[str, Entry] = {}
-    for path, shown, identity in files:
-        digest, parsed = parse_one(path, shown, site, None)
+    for path, shown, listed in files:
+        digest, parsed, seen = parse_one(path, shown, site, None)
         assert parsed is not None  # nothing known: every file is parsed
         parses.append(parsed)
+        identity = listed or seen
         if digest is not None and identity is not None:
             rows[shown] = (identity, digest, light_of(parsed))
             entries[shown] = Entry(identity, digest, parsed)
@@ -266,10 +269,10 @@ def _newest(items: list[tuple[datetime, int]], limit: int) -> list[tuple[datetim
 
 def _run(
     jobs: list[tuple[int, Job]], site: Site, workers: int, progress: Progress | None
-) -> list[tuple[bytes | None, Parsed | None]]:
+) -> list[Done]:
     work = [job for _, job in jobs]
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
-    results: list[tuple[bytes | None, Parsed | None]] = []
+    results: list[Done] = []
     if len(work) < PARALLEL_FROM or workers < 2:
         with prefetching([path for path, _, _ in work]):
             return _collect((parse_chunk(chunk, site) for chunk in chunks), results, len(work), progress)
@@ -322,23 +325,24 @@ def _collect(chunks, results: list, total: int, progress: Progress | None) -> li
     return results
 
 
-def parse_chunk(jobs: list[Job], site: Site) -> list[tuple[bytes | None, Parsed | None]]:
-    """(digest, parsed) per job; parsed is None when the bytes are the ones the cache knows, and
-    digest None when the file could not be read."""
+def parse_chunk(jobs: list[Job], site: Site) -> list[Done]:
+    """`parse_one` of each job."""
     return [parse_one(path, shown, site, known) for path, shown, known in jobs]
 
 
-def parse_one(path: str, shown: str, site: Site, known: bytes | None) -> tuple[bytes | None, Parsed | None]:
+def parse_one(path: str, shown: str, site: Site, known: bytes | None) -> Done:
+    """(digest, parsed, identity): parsed is None when the bytes are the ones the cache knows
+    (`known`); digest and identity (as the file was opened) are None when it could not be read."""
     try:
-        data = read_bounded(
+        data, identity = read_seen(
             path, MAX_FILE_BYTES, "a bookmark file", "keep long notes elsewhere and link to them"
         )
     except ValueProblem as exc:
-        return None, Parsed(None, (), [exc.at(shown)])
+        return None, Parsed(None, (), [exc.at(shown)]), None
     digest = content_digest(data)
     if digest == known:
-        return digest, None
-    return digest, parse_bytes(data, shown, site)
+        return digest, None, identity
+    return digest, parse_bytes(data, shown, site), identity
 
 
 def parse_bytes(data: bytes, shown: str, site: Site) -> Parsed:

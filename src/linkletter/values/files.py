@@ -12,6 +12,14 @@ from ..errors import ValueProblem
 def read_bounded(path: Path | str, limit: int, what: str = "this file", hint: str | None = None) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; ValueProblem otherwise. Never blocks
     on a FIFO or a device and never reads more than `limit` + 1 bytes."""
+    return read_seen(path, limit, what, hint)[0]
+
+
+def read_seen(
+    path: Path | str, limit: int, what: str = "this file", hint: str | None = None
+) -> tuple[bytes, tuple[int, int, int, int]]:
+    """`read_bounded`, and the file's identity (`file_identity`) as it was opened, before it
+    was read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -33,7 +41,7 @@ def read_bounded(path: Path | str, limit: int, what: str = "this file", hint: st
         os.close(fd)
     if len(data) > limit:
         raise ValueProblem(f"is larger than {_size(limit)}; {what} may be at most {_size(limit)}", hint)
-    return data
+    return data, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def _read_upto(fd: int, most: int, expected: int) -> bytes:
