@@ -127,9 +127,8 @@ def find_changes(
         removed: list[str] = []
     else:
         was = dict(zip(snapshot.files, snapshot.identities, strict=True))
-        current = dict(zip(files, identities, strict=True))
-        touched = {shown for shown, _ in current.items() - was.items()}
-        removed = sorted(was.keys() - current.keys())
+        touched = set(compress(files, map(ne, identities, map(was.get, files))))
+        removed = sorted(was.keys() - position.keys())
     if None in identities:
         touched |= {shown for shown, identity in zip(files, identities, strict=True) if identity is None}
     else:
