@@ -362,3 +362,27 @@ def test_floors_from_earlier_shards_keep_every_parse_the_whole_set_wants(
         shard[i] for shard in shards for i in parse.wanted_parses([parses[i] for i in shard], wanted)[0]
     }
     assert kept <= unfloored
+
+
+@pytest.mark.parametrize("by_shard", [False, True])
+def test_a_first_build_takes_each_files_identity_as_it_reads_it(corpus_project, monkeypatch, by_shard):
+    """A first build lists the files without a stat each: the identity kept for each is the one
+    the file had when it was read, so the next build with nothing changed repeats it, and one
+    after an edit reads only that file."""
+    if by_shard:
+        monkeypatch.setattr(parse, "PARALLEL_FROM", 10)
+    files = sorted((corpus_project / "content").rglob("*.md"))
+    for path in files:
+        age(path)
+    first = build_site(load_config(corpus_project), FIXED_NOW)
+    assert first.planned_by == "full"
+    assert build_site(load_config(corpus_project), FIXED_NOW).planned_by == "shortcut"
+    files[3].write_text(files[3].read_text().replace("title:", "title: Edited:", 1))
+    age(files[3])
+    read: list[str] = []
+    real = parse.parse_bytes
+    monkeypatch.setattr(
+        parse, "parse_bytes", lambda data, shown, site: read.append(shown) or real(data, shown, site)
+    )
+    assert build_site(load_config(corpus_project), FIXED_NOW).planned_by == "delta"
+    assert read == [files[3].relative_to(corpus_project).as_posix()]
