@@ -122,6 +122,25 @@ def test_hostile_text_never_reaches_any_output(project, run):
     assert "a fine link" in atom and "https://ok.example/page" in atom
 
 
+def test_a_link_made_title_never_reads_as_markup(project, run):
+    """A bookmark without a title is titled by its link; `&0` or `&copy` in the link's path must
+    not read as an entity to a feed reader (the W3C validator: ContainsUndeclaredHTML). Found by
+    the build property."""
+    (project / "content/untitled.md").write_text(
+        "---\ntitle: ''\nlink: https://example.org/a&copy/&0?x=1&lt=2\ndate: 2024-05-12T00:00:00Z\n"
+        "categories: [python]\n---\n"
+    )
+    code, _, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
+    assert "Traceback" not in err
+    for path in sorted((project / "dist").rglob("*.xml")):
+        relpath = path.relative_to(project / "dist").as_posix()
+        assert check_feed(path.read_bytes(), f"https://links.example.org/sub/{relpath}", FIXED_NOW) == [], (
+            relpath
+        )
+    atom = (project / "dist/feeds/everything.atom.xml").read_text()
+    assert "<title>example.org/a&amp; copy/&amp; 0?x=1&amp; lt=2</title>" in atom
+
+
 def test_an_encoded_word_cannot_inject_email_headers(project, run):
     shutil.copy(BAD / "title-encoded-word.md", project / "content/")
     recipients = project / "recipients.csv"

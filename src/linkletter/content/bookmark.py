@@ -17,7 +17,7 @@ from ..model import Bookmark, Site, Unrendered
 from ..values import convert as c
 from ..values.links import has_spaces, image_expiry, link_key, parse_web_url
 from ..values.mapping import parse_front_matter
-from ..values.text import UNWANTED_CHARACTERS, plain_text, shorten
+from ..values.text import UNWANTED_CHARACTERS, defused, plain_text, shorten
 from .frontmatter import front_matter_kind, split_document
 
 MAX_CATEGORIES = 50
@@ -182,6 +182,7 @@ def is_real_title(title: str) -> bool:
 
 
 def fallback_title(link: str) -> str:
+    """The link as a title, read as text (`&0` in a path is not an entity to a feed reader)."""
     parts = urlsplit(link)
     text = (parts.netloc or "").removeprefix("www.") + parts.path.rstrip("/")
-    return shorten(text + (f"?{parts.query}" if parts.query else ""), 80)
+    return shorten(defused(text + (f"?{parts.query}" if parts.query else "")), 80)

@@ -59,6 +59,11 @@ _ENTITY_LIKE = re.compile(r"&(#?\w+)")
 _ENTITY_NAMES = frozenset(name.rstrip(";") for name in html.entities.html5)
 
 
+def defused(text: str) -> str:
+    """Text that is not markup, with what would still read as markup defused (`plain_text`)."""
+    return _defuse(text)
+
+
 def _defuse(text: str) -> str:
     text = _MARKUP_START.sub("< ", text)
     return _ENTITY_LIKE.sub(lambda m: f"& {m.group(1)}" if _reads_as_entity(m.group(1)) else m.group(), text)
