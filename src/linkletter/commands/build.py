@@ -48,7 +48,7 @@ from .shortcut import (
     usable_state,
     watched_files,
 )
-from .snapshot import load_snapshot, save_snapshot, snapshot_key
+from .snapshot import Pickling, load_snapshot, save_snapshot, snapshot_key
 from .writing import keep_manifest, keep_state, manifest_path, write_locked
 
 
@@ -105,10 +105,13 @@ def build_site(
         started = time.time_ns()
         first = not use_cache or not (cache_folder(config.build.state_dir) / "header.pickle").exists()
         scan = scan_bookmark_files(config.build.content_dir, config.root, identities=not first)
-        listed = listing_digest(scan.files)
+        listed = listing_digest(scan.files) if not first else b""  # a first build's: once read
         watched = watched_files(config)
-        key = inputs_key(config, allow_shrink, listed, scan.problems, watched)
-        state = usable_state(config, key, now, scan.files) if not first else None
+        state = None
+        if not first:
+            state = usable_state(
+                config, inputs_key(config, allow_shrink, listed, scan.problems, watched), now, scan.files
+            )
         if state is not None:
             problems = state.problems + notes
             return BuildResult(
@@ -123,6 +126,7 @@ def build_site(
         planned = plan(config, now, cache, scan, ids, use_cache and not more, settled, progress)
         if first:  # each file's identity as it was read (`lights.read_lights`)
             listed = listing_digest(scan.files)
+        pickling = Pickling(planned.snapshot, started) if planned.snapshot is not None else None
         feeds = planned.shown.feeds
         result = BuildResult(
             [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by
@@ -135,14 +139,14 @@ def build_site(
         cache_kept = False
         if not any(p.is_error for p in guard):
             cache_kept = write_site(config, result, planned, ids, manifest, cache, progress)
-            if planned.snapshot is not None:  # what each feed's files were written from, too
-                planned.snapshot.prints = dict(manifest.fingerprints)
             kept = [p for p in result.problems if p not in once]
             inputs = (allow_shrink, listed, scan.problems, watched)
             if cache_kept:  # else the next build tries again (and says so again)
                 keep_state(config, result, manifest, planned, now, kept, inputs)
-        if planned.snapshot is not None and cache_kept:  # the next build takes both, or neither
-            save_snapshot(config, planned.snapshot, started)
+        if pickling is not None and cache_kept:  # the next build takes both, or neither
+            save_snapshot(config, pickling, dict(manifest.fingerprints))
+        elif pickling is not None:
+            pickling.result()
         result.problems += more
     return result
 

@@ -472,6 +472,20 @@ def write_kept(path: Path, value) -> None:
     write_pickle(path, (type(value).__name__, value.format, value.key), value)
 
 
+def write_pickle_parts(path: Path, head: object, pickled: bytes, tail: object) -> None:
+    """`head`, then a value already pickled, then `tail`, into `path` as three pickles, atomically."""
+    fd, temp = tempfile.mkstemp(prefix=".linkletter-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(head, handle, protocol=5)
+            handle.write(pickled)
+            pickle.dump(tail, handle, protocol=5)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def write_pickle(path: Path, *values: object) -> None:
     """`values` pickled one after the other into `path` atomically (a temporary file renamed over
     it; removed on failure)."""
