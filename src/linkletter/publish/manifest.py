@@ -49,9 +49,8 @@ def load_manifest(path: Path, shown: str) -> Manifest:
     try:
         data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES, "the manifest").decode())
         identities = _typed(data.get("identities", {}), list)
-        if set(map(len, identities.values())) - {4} or _types(chain.from_iterable(identities.values())) - {
-            int
-        }:
+        numbers = chain.from_iterable(identities.values())
+        if set(map(len, identities.values())) - {4} or _types(numbers) - {int}:
             raise ValueError("not identities")
         return Manifest(
             files=_typed(data["files"], str),
