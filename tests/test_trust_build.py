@@ -401,3 +401,28 @@ def test_a_build_reads_content_while_holding_the_build_lock(project, monkeypatch
     monkeypatch.setattr(build_module, "plan_lights", load_and_probe)
     build_site(load_config(project), __import__("conftest").FIXED_NOW)
     assert held == [True]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"[]",
+        b'{"files": {"feeds/a.rss.xml": 1}, "folders": []}',
+        b'{"files": {}, "folders": [], "identities": {"feeds/a.rss.xml": [1, 2, 3]}}',
+        b'{"files": {}, "folders": [], "identities": {"feeds/a.rss.xml": [1, 2, 3, true]}}',
+        b'{"files": {}, "folders": [1]}',
+        b'{"files": {}, "folders": [], "feeds": {"feeds/a.rss.xml": "9"}}',
+        b"\xff\xfe not text",
+    ],
+)
+def test_a_manifest_that_is_not_linkletters_is_named_not_trusted(project, run, broken):
+    """A manifest of the wrong shape (edited by hand, another program's) is a message naming
+    it; nothing in dist/ is removed or trusted on its word."""
+    assert build(run, project)[0] == 0
+    manifest = project / ".linkletter/dist-manifest.json"
+    manifest.write_bytes(broken)
+    before = snapshot(project)
+    code, _, err = build(run, project)
+    assert code == 1 and "Traceback" not in err
+    assert ".linkletter/dist-manifest.json: is not a linkletter manifest" in err, err
+    assert snapshot(project) == before
