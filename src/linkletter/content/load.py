@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
 from ..model import Bookmark, Progress, Site
+from ..values.files import identity_of
 from .bookmark import apply_now
 from .cache import ParseCache
 from .finish import finish_all, finish_bookmarks
@@ -151,7 +152,7 @@ class _Walk:
         except OSError:
             self.scan.files.append((entry.path, shown, None))
             return
-        self.scan.files.append((entry.path, shown, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)))
+        self.scan.files.append((entry.path, shown, identity_of(info)))
 
 
 def require_folder(content_dir: Path, root: Path) -> None:

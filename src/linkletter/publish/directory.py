@@ -1,6 +1,6 @@
 """The lists of feeds a site publishes, for readers and for other sites: `feeds.opml` (subscribe
 to all at once) and `feeds-head.html` (the autodiscovery links a blog's `<head>` can include).
-Every title is escaped by the XML writer or `html.escape`; the output depends only on the feeds."""
+Every title is escaped (`_TEXT`, `_ATTRIBUTE` or `html.escape`); the output depends only on the feeds."""
 
 from __future__ import annotations
 

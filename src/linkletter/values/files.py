@@ -41,7 +41,7 @@ def read_seen(
         os.close(fd)
     if len(data) > limit:
         raise ValueProblem(f"is larger than {_size(limit)}; {what} may be at most {_size(limit)}", hint)
-    return data, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return data, identity_of(info)
 
 
 def _read_upto(fd: int, most: int, expected: int) -> bytes:
@@ -66,6 +66,11 @@ def file_identity(path: Path) -> tuple[int, int, int, int] | None:
         info = os.stat(path)
     except OSError:
         return None
+    return identity_of(info)
+
+
+def identity_of(info: os.stat_result) -> tuple[int, int, int, int]:
+    """`file_identity` from a file's `stat`."""
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
