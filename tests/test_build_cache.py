@@ -233,14 +233,15 @@ def test_a_file_changed_in_dist_is_written_again(project, run, tmp_path):
 
 def test_feeds_rendered_on_several_cores_are_the_serial_bytes(corpus_project, monkeypatch):
     from linkletter.commands.build import plan_site
-    from linkletter.publish import feeds
+    from linkletter.publish import spliced
 
     config = load_config(corpus_project)
     result = plan_site(config, FIXED_NOW, finish=True)
-    serial = list(feeds.build_many_feed_files(config.site, result.feeds, True, workers=1))
-    monkeypatch.setattr(feeds, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(feeds, "FEED_CHUNK", 3)
-    assert list(feeds.build_many_feed_files(config.site, result.feeds, True, workers=2)) == serial
+    serial = list(spliced.build_many_feed_files(config.site, result.feeds, True, workers=1))
+    monkeypatch.setattr(spliced, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(spliced, "FEED_CHUNK", 3)
+    monkeypatch.setattr(spliced, "ENTRY_CHUNK", 7)
+    assert list(spliced.build_many_feed_files(config.site, result.feeds, True, workers=2)) == serial
 
 
 def test_a_build_tells_how_parsing_and_writing_go(project):

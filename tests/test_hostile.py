@@ -351,30 +351,17 @@ def test_disk_full_injected_at_the_write(project, clean_dist, monkeypatch):
     before = dist_bytes(project)
     path = project / "content/2024/old.md"
     path.write_text(path.read_text().replace("An old one", "An old one, renamed"))
-    real_fdopen = os.fdopen
+    real_write = output_module._write_bytes
     writes = []
 
-    class FullDisk:
-        def __init__(self, handle):
-            self.handle = handle
+    def full_disk(fd, data):
+        writes.append(len(data))
+        if len(writes) >= 2:
+            real_write(fd, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(fd, data)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, data):
-            writes.append(len(data))
-            if len(writes) >= 2:
-                self.handle.write(data[: len(data) // 2])
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return self.handle.write(data)
-
-        def __getattr__(self, name):
-            return getattr(self.handle, name)
-
-    monkeypatch.setattr(output_module.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    monkeypatch.setattr(output_module, "_write_bytes", full_disk)
     result = build_site(config, FIXED_NOW)
     messages = [str(p) for p in result.problems if p.is_error]
     assert len(messages) == 2 and "cannot write: No space left on device" in messages[0]
@@ -448,6 +435,29 @@ def test_no_write_through_a_symlink_out_of_dist(project, run, tmp_path):
     assert code == 1
     assert "refusing to write outside the output folder" in err
     assert list(outside.iterdir()) == []
+
+
+def test_no_write_through_a_file_symlink_out_of_dist(project, run, tmp_path):
+    outside = tmp_path / "outside.xml"
+    outside.write_bytes(b"not linkletter's")
+    (project / "dist/feeds").mkdir(parents=True)
+    (project / "dist/feeds/everything.rss.xml").symlink_to(outside)
+    code, _, err = run("build", "-C", project, "--now", FIXED_NOW_ARG)
+    assert code == 1
+    assert "refusing to write outside the output folder" in err
+    assert outside.read_bytes() == b"not linkletter's"
+    assert (project / "dist/feeds/everything.atom.xml").is_file(), "the other files are written"
+
+
+def test_a_symlink_inside_dist_is_replaced_by_the_file(tmp_path):
+    root = tmp_path / "dist"
+    (root / "feeds").mkdir(parents=True)
+    (root / "feeds/old.xml").write_bytes(b"old")
+    (root / "feeds/all.xml").symlink_to(root / "feeds/old.xml")
+    assert write_if_changed(root, "feeds/all.xml", b"new") == "written"
+    assert not (root / "feeds/all.xml").is_symlink()
+    assert (root / "feeds/all.xml").read_bytes() == b"new"
+    assert (root / "feeds/old.xml").read_bytes() == b"old"
 
 
 # --- the published table ----------------------------------------------------------------------

@@ -740,6 +740,101 @@ test_select_for_feed, test_select_for_feed_slow = twins(
 )(_select_for_feed)
 
 
+# --- feeds spliced from entries rendered once ------------------------------------------------------
+
+_XML_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+    | st.sampled_from("\n\t&<>\"'"),
+    max_size=40,
+)
+# what the cut looks for, inside an entry: it must notice and render that bookmark with its feed
+_CUT_LOOKALIKES = [
+    "\n    <item>\n",
+    "\n  <entry>\n",
+    "  </channel>\n</rss>\n",
+    "</feed>\n",
+    '"items": []\n}\n',
+]
+_spliced_sites = st.builds(
+    lambda email, icon, language: Site(
+        "Spliced & <Links>", "https://links.example.org/", Author("A & B", email), language, icon=icon
+    ),
+    st.sampled_from([None, "a@example.org"]),
+    st.sampled_from([None, "https://links.example.org/icon.png"]),
+    st.sampled_from(["en", "da"]),
+)
+
+
+@st.composite
+def _spliced_bookmarks(draw):
+    count = draw(st.integers(1, 12))
+    made = []
+    for index in range(count):
+        link = f"https://example.org/{index}?a=1&b=<{index}>"
+        text = st.one_of(_XML_TEXT, st.sampled_from(_CUT_LOOKALIKES))
+        made.append(
+            Bookmark(
+                id=SITE.make_id(draw(st.sampled_from([link, "https://example.org/same"]))),  # ids may repeat
+                link=link,
+                title=draw(text) or "t",
+                date=draw(st.sampled_from(TIES)).astimezone(draw(st.sampled_from(ZONES))),
+                categories=tuple(draw(st.lists(st.sampled_from(CATEGORIES), unique=True, max_size=3))),
+                description=draw(text),
+                description_in_body=draw(st.booleans()),
+                body_html=draw(
+                    st.one_of(
+                        st.just(""), text.map(lambda t: f"<p>{t}</p>"), st.sampled_from(_CUT_LOOKALIKES)
+                    )
+                ),
+                image=draw(
+                    st.sampled_from([None, "https://img.example/a.png", "https://img.example/b?x=1&y=2"])
+                ),
+                brand=draw(st.sampled_from([None, "Brand & Co"])),
+                source=f"content/{index}.md",
+            )
+        )
+    return made
+
+
+def _spliced_feeds_are_the_direct_bytes(site, bookmarks, data):
+    from linkletter.publish.feeds import FeedPlan, build_feed_files
+    from linkletter.publish.spliced import distinct_bookmarks, render_entries, spliced_feed_files
+
+    plans = []
+    for index in range(data.draw(st.integers(1, 4))):
+        chosen = data.draw(
+            st.lists(st.sampled_from(bookmarks), max_size=8)
+        )  # a bookmark may repeat in a feed
+        updated = max((b.date for b in chosen), default=NOW)
+        title = data.draw(_XML_TEXT) or "feed"
+        plans.append(
+            FeedPlan(
+                f"categories/f{index}",
+                f"urn:f{index}",
+                title,
+                data.draw(_XML_TEXT),
+                tuple(chosen),
+                updated,
+                "https://links.example.org/",
+            )
+        )
+    distinct, clashing = distinct_bookmarks(plans)
+    assert [b.id for b in distinct] == list(dict.fromkeys(b.id for p in plans for b in p.bookmarks))
+    size = data.draw(st.integers(1, 5))
+    rendered = [
+        e for i in range(0, len(distinct), size) for e in render_entries(site, distinct[i : i + size])
+    ]
+    entries = dict(zip((b.id for b in distinct), rendered, strict=True)) | dict.fromkeys(clashing)
+    xsl = data.draw(st.booleans())
+    for plan in plans:
+        assert spliced_feed_files(site, plan, entries, xsl) == build_feed_files(site, plan, xsl)
+
+
+test_spliced_feeds_are_the_direct_bytes, test_spliced_feeds_are_the_direct_bytes_slow = twins(
+    60, 3_000, site=_spliced_sites, bookmarks=_spliced_bookmarks(), data=st.data()
+)(_spliced_feeds_are_the_direct_bytes)
+
+
 def _primary(b: Bookmark, order: tuple[str, ...]) -> Category | None:
     ranked = [c for c in b.categories if c.key in order]
     if ranked:

@@ -20,9 +20,10 @@ from ..locks import holding
 from ..model import Bookmark, Config, Issue, Progress
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
-from ..publish.feeds import FeedPlan, build_many_feed_files, feed_paths
+from ..publish.feeds import FeedPlan, feed_paths
 from ..publish.manifest import Manifest, load_manifest, remove_stale
 from ..publish.plan import plan_feeds
+from ..publish.spliced import build_many_feed_files
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
 from .delta import plan_delta

@@ -23,18 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from ..model import Bookmark, Site
-from ..values.pools import forked_pool
 from .jsonfeed import build_json_feed
 
 if TYPE_CHECKING:
@@ -128,7 +124,11 @@ def add_stylesheet(data: bytes, href: str) -> bytes:
 def build_rss(site: Site, plan: FeedPlan, self_url: str) -> bytes:
     fg = _base_feed(site, plan, self_url, "application/rss+xml")
     if not site.author.email:
-        fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS <author> needs an address
+        from feedgen.ext.dc import DcEntryExtension, DcExtension
+
+        # dc:creator: RSS <author> needs an address. What `load_extension("dc")` registers,
+        # without its failed import of a `dc_entry` module on every call.
+        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     else:
         fg.managingEditor(f"{site.author.email} ({site.author.name})")
     for bookmark in plan.bookmarks:
@@ -144,12 +144,12 @@ def build_rss(site: Site, plan: FeedPlan, self_url: str) -> bytes:
     return fg.rss_str(pretty=True)
 
 
-def build_atom(site: Site, plan: FeedPlan, self_url: str) -> bytes:
+def build_atom(site: Site, plan: FeedPlan, self_url: str, updated: list[datetime] | None = None) -> bytes:
+    """The Atom feed; `updated`: each entry's, if not `atom_updated`'s."""
     fg = _base_feed(site, plan, self_url, "application/atom+xml")
-    seen: set[str] = set()
-    for bookmark in plan.bookmarks:
+    for bookmark, moment in zip(plan.bookmarks, updated or atom_updated(plan.bookmarks), strict=True):
         entry = _base_entry(fg, site, bookmark)
-        entry.updated(_unique_updated(bookmark, seen))
+        entry.updated(moment)
         if bookmark.description:
             entry.summary(bookmark.description, type="text")
         entry.content(entry_html(bookmark, with_description=False), type="html")
@@ -157,12 +157,13 @@ def build_atom(site: Site, plan: FeedPlan, self_url: str) -> bytes:
 
 
 def _base_feed(site: Site, plan: FeedPlan, self_url: str, media_type: str) -> FeedGenerator:
-    from feedgen.feed import (
-        FeedGenerator,  # imported when a feed is made: a rebuild that makes none starts faster
-    )
+    # imported when a feed is made: a rebuild that makes none starts faster
+    from feedgen.feed import FeedGenerator  # before feedgen.ext.media, which needs lxml.etree loaded
+    from feedgen.ext.media import MediaEntryExtension, MediaExtension  # isort: skip
 
     fg = FeedGenerator()
-    fg.load_extension("media", atom=True, rss=True)
+    # what `load_extension("media")` registers, without its failed import of `media_entry`
+    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=True, rss=True)
     fg.id(plan.id)
     fg.title(plan.title)
     fg.description(plan.description or plan.title)
@@ -207,9 +208,25 @@ def _image_attributes(url: str) -> dict[str, str]:
     return attributes
 
 
+def atom_updated(bookmarks: Iterable[Bookmark]) -> list[datetime]:
+    """Each entry's Atom `updated`: its bookmark's date plus a stable offset below one second
+    (`first_updated`), moved on where that would repeat an earlier entry's in the feed."""
+    seen: set[str] = set()
+    return [_unique_updated(bookmark, seen) for bookmark in bookmarks]
+
+
+def first_updated(bookmark: Bookmark) -> datetime:
+    """The Atom `updated` a bookmark has unless an earlier entry of its feed already has it."""
+    return bookmark.date + timedelta(microseconds=_offset(bookmark))
+
+
+def _offset(bookmark: Bookmark) -> int:
+    return int(hashlib.sha256(bookmark.id.encode()).hexdigest()[:8], 16) % 1_000_000
+
+
 def _unique_updated(bookmark: Bookmark, seen: set[str]) -> datetime:
     """The bookmark's date plus a stable offset below one second, unique within the feed."""
-    offset = int(hashlib.sha256(bookmark.id.encode()).hexdigest()[:8], 16) % 1_000_000
+    offset = _offset(bookmark)
     while True:
         moment = bookmark.date + timedelta(microseconds=offset)
         text = moment.isoformat()
@@ -259,34 +276,3 @@ def build_issue_feed(site: Site, plan: FeedPlan, entries: list[IssueEntry]) -> b
         )
         entry.content(f"<ul>{items}</ul>", type="html")
     return fg.atom_str(pretty=True)
-
-
-PARALLEL_FROM = 16  # feeds to render (31 take 0.3 s of CPU at 10,000 bookmarks); fewer are rendered here
-FEED_CHUNK = 40  # feeds per task at most; fewer when there are few feeds, so every worker gets some
-
-
-def build_many_feed_files(
-    site: Site, plans: list[FeedPlan], xsl: bool = False, workers: int | None = None
-) -> Iterator[dict[str, bytes]]:
-    """`build_feed_files` for each plan, in order; on every core when there are many, with a few
-    chunks in flight at a time, so memory holds a few chunks of feeds, not all of them."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if len(plans) < PARALLEL_FROM or workers < 2:
-        yield from (build_feed_files(site, plan, xsl) for plan in plans)
-        return
-    import feedgen.feed  # noqa: F401  imported before the workers fork, so they inherit it
-
-    size = max(1, min(FEED_CHUNK, len(plans) // (4 * workers)))
-    chunks = [plans[i : i + size] for i in range(0, len(plans), size)]
-    with forked_pool(workers) as pool:
-        flight: deque[Future] = deque()
-        for chunk in chunks:
-            flight.append(pool.submit(_build_chunk, site, chunk, xsl))
-            if len(flight) > 2 * workers:
-                yield from flight.popleft().result()
-        while flight:
-            yield from flight.popleft().result()
-
-
-def _build_chunk(site: Site, plans: list[FeedPlan], xsl: bool) -> list[dict[str, bytes]]:
-    return [build_feed_files(site, plan, xsl) for plan in plans]
