@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from linkletter.values.pools import forked_pool
+from linkletter.values.pools import Forked, forked_pool
 
 SRC = os.path.join(os.path.dirname(__file__), os.pardir, "src")
 
@@ -35,7 +35,7 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, time
-        from linkletter.values.pools import forked_pool
+        from linkletter.values.pools import Forked, forked_pool
 
         def wait(_):
             with open({str(pids)!r}, "a") as out:
@@ -72,3 +72,37 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie is gone for good
         return stat.read().split(") ")[-1][:1] != "Z"
+
+
+def _fails(where: list[int]) -> None:
+    where.append(os.getpid())
+    raise ValueError(f"failed in {os.getpid()}")
+
+
+def test_forked_work_runs_in_a_child_and_comes_back():
+    forked = Forked(_square, 7)
+    child = forked.pid
+    assert forked.result() == (49, child)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # the child was waited for: no zombie is left
+
+
+def test_forked_work_that_fails_in_the_child_fails_here_as_it_would_have():
+    where: list[int] = []
+    forked = Forked(_fails, where)
+    with pytest.raises(ValueError, match=f"failed in {os.getpid()}"):
+        forked.result()
+    assert where == [os.getpid()], "the child's attempt left nothing here; this process tried once"
+
+
+def test_a_result_the_child_cannot_send_is_computed_here():
+    forked = Forked(lambda: lambda: os.getpid())  # a function cannot be pickled
+    assert forked.result()() == os.getpid()
+
+
+def test_forked_work_closed_without_its_result_leaves_no_child():
+    forked = Forked(time.sleep, 0.2)
+    child = forked.pid
+    forked.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)

@@ -26,6 +26,7 @@ from ..publish.plan import plan_feeds
 from ..publish.spliced import build_many_feed_files
 from ..select import newest_first, select_published
 from ..settings.placeholders import placeholder_problems
+from ..values.pools import Forked
 from .delta import plan_delta
 from .guard import shrink_problems
 from .incremental import (
@@ -195,11 +196,15 @@ def write_site(
     mark = pages_mark(config, result.feeds, issued)
     kept = unchanged_pages(config, manifest, mark)
     reported = len(result.problems)
-    page_files = pages(config, result, issued) if kept is None else {}
-    page_names = kept if kept is not None else sorted(page_files)
+    made = Pages(config, result, issued, kept)
     result.unchanged += kept or []
     changed = [plan for plan in result.feeds if plan.path in fresh]
-    write_locked(config, result, manifest, names + page_names, _files(config, changed, page_files), progress)
+    listed = names + (kept or [])  # and the pages made, once they are
+    try:
+        write_locked(config, result, manifest, listed, _files(config, changed, made, listed), progress)
+        page_names = made.names()
+    finally:
+        made.close()
     result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_names))
     result.problems += problems
     record_feeds(config, result, manifest, fresh)
@@ -258,34 +263,65 @@ def held_back(config: Config, bookmarks: Sequence[Bookmark | Merged], now: datet
 
 
 def _files(
-    config: Config, plans: list[FeedPlan], page_files: dict[str, bytes]
+    config: Config, plans: list[FeedPlan], pages: Pages, listed: list[str]
 ) -> Iterator[tuple[str, bytes]]:
     """Each feed's bytes made just before they are written, one feed at a time, so memory holds
-    one feed, not all of them; then the pages."""
+    one feed, not all of them; then the pages (their names join `listed`)."""
     for files in build_many_feed_files(config.site, plans, config.build.xsl):
         yield from files.items()
-    yield from sorted(page_files.items())
+    made = pages.files()
+    listed += sorted(made)
+    yield from sorted(made.items())
 
 
-def pages(config: Config, result: BuildResult, bookmarks: list[Bookmark]) -> dict[str, bytes]:
-    """The digest archive and the index page. A broken template is reported and its pages left
-    as they are; the feeds are written all the same."""
+class Pages:
+    """A build's pages: the ones `kept` as they are, or the ones made (`render_pages`) in a
+    forked child while the feeds are written; the child's problems join the result's once."""
+
+    def __init__(
+        self, config: Config, result: BuildResult, bookmarks: list[Bookmark], kept: list[str] | None
+    ):
+        self.kept, self.result = kept, result
+        self.made = None if kept is not None else Forked(render_pages, config, result.feeds, bookmarks)
+        self.found: dict[str, bytes] | None = None
+
+    def files(self) -> dict[str, bytes]:
+        """The pages made ({} when kept)."""
+        if self.found is None:
+            self.found, problems = self.made.result() if self.made is not None else ({}, [])
+            self.result.problems += problems
+        return self.found
+
+    def names(self) -> list[str]:
+        return self.kept if self.kept is not None else sorted(self.files())
+
+    def close(self) -> None:
+        if self.made is not None:
+            self.made.close()
+
+
+def render_pages(
+    config: Config, feeds: list[FeedPlan], bookmarks: list[Bookmark]
+) -> tuple[dict[str, bytes], list[Problem]]:
+    """The digest archive and the index page, and their problems. A broken template is reported
+    and its pages left as they are; the feeds are written all the same."""
     from ..publish.pages import build_feed_lists, index_feeds
     from .archive import archive_files, has_issues
 
     files: dict[str, bytes] = {}
+    problems: list[Problem] = []
     try:
         files.update(archive_files(config, bookmarks))
     except UserError as exc:
-        result.problems += exc.problems
+        problems += exc.problems
     with_digest = has_issues(config)
     try:
-        feeds = index_feeds(config.site, result.feeds)
-        files["index.html"] = index_page(config, feeds, with_digest).encode()
-        files.update(build_feed_lists(config, feeds, digest_links(config, with_digest)))
+        listed = index_feeds(config.site, feeds)
+        files["index.html"] = index_page(config, listed, with_digest).encode()
+        files.update(build_feed_lists(config, listed, digest_links(config, with_digest)))
     except UserError as exc:
-        result.problems += exc.problems
-    return files
+        problems += exc.problems
+    return files, problems
 
 
 def check_site(config: Config, now: datetime, use_cache: bool = True) -> BuildResult:

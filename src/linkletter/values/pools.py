@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 WATCH_SECONDS = 0.5
+T = TypeVar("T")
 
 
 @contextmanager
@@ -38,3 +41,56 @@ def _end_with(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+class Forked(Generic[T]):
+    """`fn(*args)` computed in a forked child while this process goes on; `result()` waits for
+    it. Where there is no fork, or the child failed (it reports nothing), `result()` computes it
+    here, so an error surfaces as it would have. The child disables its collector (a collection
+    would touch, and so copy, every page this process holds) and ends with `os._exit`, so it
+    flushes nothing of this process's; if this process is killed, the child's write to the
+    closed pipe ends it."""
+
+    def __init__(self, fn: Callable[..., T], *args: object) -> None:
+        self.fn, self.args = fn, args
+        self.pid: int | None = None
+        self.done: tuple[T] | None = None
+        if not hasattr(os, "fork"):
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child's coverage is not collected)
+            os.close(read)
+            gc.disable()
+            try:
+                data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+            except BaseException:
+                os._exit(1)
+            os._exit(0)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+
+    def result(self) -> T:
+        if self.done is None:
+            self.done = (self._collect(),)
+        return self.done[0]
+
+    def _collect(self) -> T:
+        if self.pid is not None:
+            with os.fdopen(self.pipe, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if status == 0:
+                return pickle.loads(data)
+        return self.fn(*self.args)
+
+    def close(self) -> None:
+        """Done without the result: the child, if still there, ends (its pipe is closed) and is
+        waited for."""
+        if self.pid is not None:
+            os.close(self.pipe)
+            os.waitpid(self.pid, 0)
+            self.pid = None
