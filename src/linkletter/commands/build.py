@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..content.cache import ParseCache, cache_folder, save_cache
+from ..content.finish import finish_all, finish_key
 from ..content.load import Scan, load_bookmarks, scan_bookmark_files
 from ..content.merge import Merged
 from ..errors import NOTE, WARNING, Problem, UserError, shown_path
@@ -185,26 +186,30 @@ def write_site(
 ) -> bool:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
     longer generated, and keep the manifest and the parse cache (whether it could be kept)."""
-    fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
     plans = result.feeds
-    issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
-    result.problems += finished
-    names = [p for plan in result.feeds for p in feed_paths(plan).values()]
-    result.unchanged += [
-        p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
-    ]
-    mark = pages_mark(config, result.feeds, issued)
+    mark = pages_mark(config, plans, planned.shown.issued)  # their bodies as shown: in Markdown or not
     kept = unchanged_pages(config, manifest, mark)
-    reported = len(result.problems)
-    made = Pages(config, result, issued, kept)
-    result.unchanged += kept or []
-    changed = [plan for plan in result.feeds if plan.path in fresh]
-    listed = names + (kept or [])  # and the pages made, once they are
+    # forked now, to work while this process does, unless it would render bodies finish_shown renders
+    early = all(b.unrendered is None or finish_key(b) in cache.memo for b in planned.shown.issued)
+    made = Pages(config, result, planned.shown.issued, kept, cache.memo) if early else None
     try:
+        fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
+        issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
+        made = made or Pages(config, result, issued, kept)
+        result.problems += finished
+        names = [p for plan in result.feeds for p in feed_paths(plan).values()]
+        result.unchanged += [
+            p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
+        ]
+        reported = len(result.problems)
+        result.unchanged += kept or []
+        changed = [plan for plan in result.feeds if plan.path in fresh]
+        listed = names + (kept or [])  # and the pages made, once they are
         write_locked(config, result, manifest, listed, _files(config, changed, made, listed), progress)
         page_names = made.names()
     finally:
-        made.close()
+        if made is not None:
+            made.close()
     result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_names))
     result.problems += problems
     record_feeds(config, result, manifest, fresh)
@@ -279,10 +284,15 @@ class Pages:
     forked child while the feeds are written; the child's problems join the result's once."""
 
     def __init__(
-        self, config: Config, result: BuildResult, bookmarks: list[Bookmark], kept: list[str] | None
+        self,
+        config: Config,
+        result: BuildResult,
+        bookmarks: list[Bookmark],
+        kept: list[str] | None,
+        memo: MutableMapping | None = None,
     ):
         self.kept, self.result = kept, result
-        self.made = None if kept is not None else Forked(render_pages, config, result.feeds, bookmarks)
+        self.made = None if kept is not None else Forked(render_pages, config, result.feeds, bookmarks, memo)
         self.found: dict[str, bytes] | None = None
 
     def files(self) -> dict[str, bytes]:
@@ -301,12 +311,15 @@ class Pages:
 
 
 def render_pages(
-    config: Config, feeds: list[FeedPlan], bookmarks: list[Bookmark]
+    config: Config, feeds: list[FeedPlan], bookmarks: list[Bookmark], memo: MutableMapping | None = None
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """The digest archive and the index page, and their problems. A broken template is reported
-    and its pages left as they are; the feeds are written all the same."""
+    and its pages left as they are; the feeds are written all the same. `bookmarks`: those of
+    published issues, finished here where they are not (their problems are the build's to report)."""
     from ..publish.pages import build_feed_lists, index_feeds
     from .archive import archive_files, has_issues
+
+    bookmarks = finish_all(bookmarks, memo)[0]
 
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
