@@ -449,6 +449,14 @@ def test_no_write_through_a_file_symlink_out_of_dist(project, run, tmp_path):
     assert (project / "dist/feeds/everything.atom.xml").is_file(), "the other files are written"
 
 
+def test_a_fifo_in_dist_is_replaced_not_read(tmp_path):
+    root = tmp_path / "dist"
+    root.mkdir()
+    os.mkfifo(root / "index.html")  # reading it would wait for a writer forever
+    assert write_if_changed(root, "index.html", b"<p>page</p>") == "written"
+    assert (root / "index.html").read_bytes() == b"<p>page</p>"
+
+
 def test_a_symlink_inside_dist_is_replaced_by_the_file(tmp_path):
     root = tmp_path / "dist"
     (root / "feeds").mkdir(parents=True)

@@ -35,7 +35,7 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     script = textwrap.dedent(
         f"""
         import os, time
-        from linkletter.values.pools import Forked, forked_pool
+        from linkletter.values.pools import forked_pool
 
         def wait(_):
             with open({str(pids)!r}, "a") as out:
@@ -59,6 +59,72 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)], "no worker is left waiting for work"
+
+
+def test_a_forked_child_ends_when_its_parent_is_killed(tmp_path):
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        from linkletter.values.pools import Forked
+
+        def wait():
+            with open({str(pids)!r}, "a") as out:
+                out.write(f"{{os.getpid()}}\\n")
+            time.sleep(60)
+
+        Forked(wait).result()
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(SRC)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _read(pids):
+        time.sleep(0.05)
+    assert len(_read(pids)) == 1, "the child started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(_read(pids)[0]):
+        time.sleep(0.1)
+    assert not _alive(_read(pids)[0]), "the child did not go on alone"
+
+
+def test_a_lock_is_free_once_its_holder_is_killed_though_its_child_lives(tmp_path):
+    """A build's forked children (pool workers, the pages' child) let go of the build lock's
+    descriptor, so `kill -9` of the build frees the lock at once, not when they notice."""
+    from linkletter.locks import Busy, holding
+
+    lock = tmp_path / "build.lock"
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from pathlib import Path
+        from linkletter.locks import holding
+
+        with holding(Path({str(lock)!r}), wait=False):
+            child = os.fork()
+            if child == 0:
+                time.sleep(60)
+                os._exit(0)
+            print(child, flush=True)
+            time.sleep(60)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(SRC)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    try:
+        with pytest.raises(Busy), holding(lock, wait=False):
+            pass
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        assert _alive(child)
+        with holding(lock, wait=False):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
 
 
 def _read(path) -> list[int]:
@@ -90,6 +156,7 @@ def test_forked_work_runs_in_a_child_and_comes_back():
 def test_forked_work_that_fails_in_the_child_fails_here_as_it_would_have():
     where: list[int] = []
     forked = Forked(_fails, where)
+    assert forked.pid is not None, "a child was forked"
     with pytest.raises(ValueError, match=f"failed in {os.getpid()}"):
         forked.result()
     assert where == [os.getpid()], "the child's attempt left nothing here; this process tried once"
@@ -100,9 +167,18 @@ def test_a_result_the_child_cannot_send_is_computed_here():
     assert forked.result()() == os.getpid()
 
 
-def test_forked_work_closed_without_its_result_leaves_no_child():
-    forked = Forked(time.sleep, 0.2)
+def _mark_later(path: str) -> None:
+    time.sleep(1)
+    with open(path, "w") as out:
+        out.write("still working")
+
+
+def test_forked_work_closed_without_its_result_is_ended(tmp_path):
+    marker = tmp_path / "marker"
+    forked = Forked(_mark_later, str(marker))
     child = forked.pid
     forked.close()
     with pytest.raises(ChildProcessError):
-        os.waitpid(child, os.WNOHANG)
+        os.waitpid(child, os.WNOHANG)  # waited for: no zombie
+    time.sleep(1.5)
+    assert not marker.exists(), "the child was ended, not waited for until it finished"

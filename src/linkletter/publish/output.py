@@ -90,8 +90,11 @@ def write_if_changed(
     is renamed into place by `Batch.commit` (see there)."""
     target, found = _target(root, relpath)
     try:
-        readable = found is not None and (found.st_size == len(data) or not stat.S_ISREG(found.st_mode))
-        if readable and target.read_bytes() == data:  # a regular file of another size differs: not read
+        if found is not None and stat.S_ISLNK(found.st_mode):
+            found = os.stat(target)  # a link inside dist/ (checked): what it points at
+        # only a regular file of the same size may hold these bytes (a FIFO is never read)
+        same_size = found is not None and stat.S_ISREG(found.st_mode) and found.st_size == len(data)
+        if same_size and target.read_bytes() == data:
             return UNCHANGED
     except FileNotFoundError:
         pass

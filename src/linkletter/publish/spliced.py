@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from ..model import Bookmark, Site
-from ..values.pools import forked_pool
+from ..values.pools import FORKS, forked_pool
 from .feeds import (
     FeedPlan,
     add_stylesheet,
@@ -104,9 +104,9 @@ def _cut(document: bytes, start: bytes, end: bytes, count: int) -> list[bytes] |
 def spliced_feed_files(
     site: Site, plan: FeedPlan, entries: dict[str, Entries | None], xsl: bool = False
 ) -> dict[str, bytes]:
-    """`build_feed_files(site, plan, xsl)`, made from `entries` (by bookmark id: every
-    bookmark of the plan's)."""
-    items = [e for e in (entries[b.id] for b in plan.bookmarks) if e is not None]
+    """`build_feed_files(site, plan, xsl)`, made from `entries` (by bookmark id); a feed with a
+    bookmark `entries` lacks (or has None for) is rendered whole."""
+    items = [e for e in (entries.get(b.id) for b in plan.bookmarks) if e is not None]
     moved = atom_updated(plan.bookmarks) != [first_updated(b) for b in plan.bookmarks]
     if len(items) < len(plan.bookmarks) or moved:
         return build_feed_files(site, plan, xsl)
@@ -144,22 +144,27 @@ def build_many_feed_files(
     site: Site, plans: list[FeedPlan], xsl: bool = False, workers: int | None = None
 ) -> Iterator[dict[str, bytes]]:
     """`build_feed_files` for each plan, in order. When there are many, on every core: first
-    each bookmark's entries, then the feeds spliced from them, with a few chunks in flight at a
-    time, so memory holds a few chunks of feeds, not all of them."""
+    each bookmark's entries (held here and by the workers forked after, which read them), then
+    the feeds spliced from them, a few chunks in flight at a time: memory holds the entries of
+    the changed feeds' bookmarks and a few chunks of feeds. Where workers do not fork, they
+    render whole feeds."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(plans) < PARALLEL_FROM or workers < 2:
         yield from (build_feed_files(site, plan, xsl) for plan in plans)
         return
     import feedgen.feed  # noqa: F401  imported before the workers fork, so they inherit it
 
-    bookmarks, clashing = distinct_bookmarks(plans)
-    chunks = [bookmarks[i : i + ENTRY_CHUNK] for i in range(0, len(bookmarks), ENTRY_CHUNK)]
-    with forked_pool(workers) as pool:
-        rendered = [e for done in pool.map(render_entries, [site] * len(chunks), chunks) for e in done]
-    _SHARED.update(zip((b.id for b in bookmarks), rendered, strict=True))
-    _SHARED.update(dict.fromkeys(clashing))
-    size = max(1, min(FEED_CHUNK, len(plans) // (4 * workers)))
     try:
+        if FORKS:
+            bookmarks, clashing = distinct_bookmarks(plans)
+            chunks = [bookmarks[i : i + ENTRY_CHUNK] for i in range(0, len(bookmarks), ENTRY_CHUNK)]
+            with forked_pool(workers) as pool:
+                rendered = [
+                    e for done in pool.map(render_entries, [site] * len(chunks), chunks) for e in done
+                ]
+            _SHARED.update(zip((b.id for b in bookmarks), rendered, strict=True))
+            _SHARED.update(dict.fromkeys(clashing))
+        size = max(1, min(FEED_CHUNK, len(plans) // (4 * workers)))
         with forked_pool(workers) as pool:
             flight: deque[Future] = deque()
             for i in range(0, len(plans), size):
