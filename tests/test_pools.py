@@ -182,3 +182,81 @@ def test_forked_work_closed_without_its_result_is_ended(tmp_path):
         os.waitpid(child, os.WNOHANG)  # waited for: no zombie
     time.sleep(1.5)
     assert not marker.exists(), "the child was ended, not waited for until it finished"
+
+
+def _joined(first: str, second: bytes) -> tuple[str, int, int]:
+    return first, len(second), os.getpid()
+
+
+def _ready_marks(path: str):
+    def ready() -> None:
+        with open(path, "w") as out:
+            out.write(str(os.getpid()))
+
+    return ready
+
+
+def test_a_waiting_child_gets_ready_then_works_on_what_it_is_given(tmp_path):
+    marker = tmp_path / "ready"
+    forked = Forked(_joined, "first", waiting=True, ready=_ready_marks(str(marker)))
+    child = forked.pid
+    assert child is not None
+    time.sleep(0.3)
+    assert marker.read_text() == str(child), "it got ready before it was given anything"
+    big = os.urandom(1_000_000)  # far more than a pipe holds at once
+    forked.give(big)
+    assert forked.result() == ("first", 1_000_000, child)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
+
+
+def _never_ready() -> None:
+    raise RuntimeError("cannot get ready")
+
+
+def test_a_waiting_child_that_cannot_get_ready_leaves_the_work_here():
+    forked = Forked(_joined, "first", waiting=True, ready=_never_ready)
+    assert forked.pid is not None
+    time.sleep(0.3)  # it has failed by now: what is given goes nowhere
+    forked.give(b"12345")
+    assert forked.result() == ("first", 5, os.getpid())
+
+
+def test_a_waiting_child_killed_before_it_is_given_leaves_the_work_here():
+    forked = Forked(_joined, "first", waiting=True)
+    child = forked.pid
+    assert child is not None
+    os.kill(child, signal.SIGKILL)
+    time.sleep(0.2)
+    forked.give(os.urandom(200_000))
+    assert forked.result() == ("first", 200_000, os.getpid())
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
+
+
+def test_a_waiting_child_never_given_anything_is_ended_by_close():
+    forked = Forked(_joined, "first", waiting=True)
+    child = forked.pid
+    assert child is not None and _alive(child)
+    forked.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # ended and waited for: no zombie
+
+
+def _sleep_then(value: int) -> int:
+    time.sleep(5)
+    return value
+
+
+def test_a_waiting_child_is_not_held_up_by_other_children_holding_its_pipe():
+    """Children forked later (a pool's workers) hold copies of the pipe the arguments go
+    through, so the waiting child cannot wait for its end: it reads what it was told to."""
+    forked = Forked(_joined, "first", waiting=True)
+    child = forked.pid
+    later = Forked(_sleep_then, 1)  # forked after: it holds the pipe's writing end too
+    try:
+        forked.give(b"abc")
+        assert forked.result() == ("first", 3, child)
+        assert later.pid is not None and _alive(later.pid), "the result came before the other child ended"
+    finally:
+        later.close()

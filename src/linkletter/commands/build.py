@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from ..locks import holding
 from ..model import Bookmark, Config, Issue, Progress
 from ..newsletter.issues import links_for
 from ..newsletter.recipients import load_recipients
-from ..publish.feeds import FeedPlan, feed_paths
+from ..publish.feeds import FeedPlan, Listed, feed_paths, listed_feeds
 from ..publish.manifest import Manifest, load_manifest, remove_stale
 from ..publish.plan import plan_feeds
 from ..publish.spliced import build_many_feed_files
@@ -121,36 +121,37 @@ def build_site(
                 [], problems, unchanged=sorted(state.outputs), counts=state.counts, planned_by="shortcut"
             )
         forget_state(config)
-        cache, more = open_cache(config, use_cache)
-        cache.seen, cache.started_ns = {shown for _, shown, _ in scan.files}, started
-        ids = issue_ids(ledger_path(config))
-        manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
-        settled = intact(config, manifest)
-        planned = plan(config, now, cache, scan, ids, use_cache and not more, settled, progress)
-        if first:  # each file's identity as it was read (`lights.read_lights`)
-            listed = listing_digest(scan.files)
-        pickling = Pickling(planned.snapshot, started) if planned.snapshot is not None else None
-        feeds = planned.shown.feeds
-        result = BuildResult(
-            [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by
-        )
-        result.problems += unmatched_feeds(config, planned.keys) + held_back(config, planned.later, now)
-        once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
-        result.problems += once
-        guard = shrink_problems(config, result, manifest, allow_shrink)
-        result.problems += guard
-        cache_kept = False
-        if not any(p.is_error for p in guard):
-            cache_kept = write_site(config, result, planned, ids, manifest, cache, progress)
-            kept = [p for p in result.problems if p not in once]
-            inputs = (allow_shrink, listed, scan.problems, watched)
-            if cache_kept:  # else the next build tries again (and says so again)
-                keep_state(config, result, manifest, planned, now, kept, inputs)
-        if pickling is not None and cache_kept:  # the next build takes both, or neither
-            save_snapshot(config, pickling, dict(manifest.fingerprints))
-        elif pickling is not None:
-            pickling.result()
-        result.problems += more
+        with closing(Pages(config)) as pages:  # forked now: it gets ready while the build plans
+            cache, more = open_cache(config, use_cache)
+            cache.seen, cache.started_ns = {shown for _, shown, _ in scan.files}, started
+            ids = issue_ids(ledger_path(config))
+            manifest = load_manifest(manifest_path(config), _shown(config, manifest_path(config)))
+            settled = intact(config, manifest)
+            planned = plan(config, now, cache, scan, ids, use_cache and not more, settled, progress)
+            if first:  # each file's identity as it was read (`lights.read_lights`)
+                listed = listing_digest(scan.files)
+            pickling = Pickling(planned.snapshot, started) if planned.snapshot is not None else None
+            feeds = planned.shown.feeds
+            result = BuildResult(
+                [], planned.problems, feeds, counts=(planned.count, len(feeds)), planned_by=planned.by
+            )
+            result.problems += unmatched_feeds(config, planned.keys) + held_back(config, planned.later, now)
+            once = notes + record_namespace(config)  # the namespace's messages, not repeated by the state
+            result.problems += once
+            guard = shrink_problems(config, result, manifest, allow_shrink)
+            result.problems += guard
+            cache_kept = False
+            if not any(p.is_error for p in guard):
+                cache_kept = write_site(config, result, planned, ids, manifest, cache, pages, progress)
+                kept = [p for p in result.problems if p not in once]
+                inputs = (allow_shrink, listed, scan.problems, watched)
+                if cache_kept:  # else the next build tries again (and says so again)
+                    keep_state(config, result, manifest, planned, now, kept, inputs)
+            if pickling is not None and cache_kept:  # the next build takes both, or neither
+                save_snapshot(config, pickling, dict(manifest.fingerprints))
+            elif pickling is not None:
+                pickling.result()
+            result.problems += more
     return result
 
 
@@ -182,6 +183,7 @@ def write_site(
     ids: set[str],
     manifest: Manifest,
     cache: ParseCache,
+    pages: Pages,
     progress: Progress | None = None,
 ) -> bool:
     """Finish the shown bookmarks, write the feeds that changed and the pages, remove what is no
@@ -189,27 +191,27 @@ def write_site(
     plans = result.feeds
     mark = pages_mark(config, plans, planned.shown.issued)  # their bodies as shown: in Markdown or not
     kept = unchanged_pages(config, manifest, mark)
-    # forked now, to work while this process does, unless it would render bodies finish_shown renders
+    # given now, to work while this process does, unless it would render bodies finish_shown renders
     early = all(b.unrendered is None or finish_key(b) in cache.memo for b in planned.shown.issued)
-    made = Pages(config, result, planned.shown.issued, kept, cache.memo) if early else None
-    try:
-        fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
-        issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
-        made = made or Pages(config, result, issued, kept)
-        result.problems += finished
-        names = [p for plan in result.feeds for p in feed_paths(plan).values()]
-        result.unchanged += [
-            p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
-        ]
-        reported = len(result.problems)
-        result.unchanged += kept or []
-        changed = [plan for plan in result.feeds if plan.path in fresh]
-        listed = names + (kept or [])  # and the pages made, once they are
-        write_locked(config, result, manifest, listed, _files(config, changed, made, listed), progress)
-        page_names = made.names()
-    finally:
-        if made is not None:
-            made.close()
+    if kept is not None:
+        pages.keep(kept)
+    elif early:
+        pages.make(result, plans, finish_all(planned.shown.issued, cache.memo)[0])
+    fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
+    issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
+    if kept is None and not early:
+        pages.make(result, plans, issued)
+    result.problems += finished
+    names = [p for plan in result.feeds for p in feed_paths(plan).values()]
+    result.unchanged += [
+        p for plan in result.feeds if plan.path not in fresh for p in feed_paths(plan).values()
+    ]
+    reported = len(result.problems)
+    result.unchanged += kept or []
+    changed = [plan for plan in result.feeds if plan.path in fresh]
+    listed = names + (kept or [])  # and the pages made, once they are
+    write_locked(config, result, manifest, listed, _files(config, changed, pages, listed), progress)
+    page_names = pages.names()
     result.removed, problems = remove_stale(config.build.output_dir, manifest, set(names) | set(page_names))
     result.problems += problems
     record_feeds(config, result, manifest, fresh)
@@ -281,45 +283,57 @@ def _files(
 
 class Pages:
     """A build's pages: the ones `kept` as they are, or the ones made (`render_pages`) in a
-    forked child while the feeds are written; the child's problems join the result's once."""
+    child forked before the build plans. It imports what pages need meanwhile, and is given
+    the feeds and the issues' bookmarks once they are known (`make`), to work while the feeds
+    are written; its problems join the result's once."""
 
-    def __init__(
-        self,
-        config: Config,
-        result: BuildResult,
-        bookmarks: list[Bookmark],
-        kept: list[str] | None,
-        memo: MutableMapping | None = None,
-    ):
-        self.kept, self.result = kept, result
-        self.made = None if kept is not None else Forked(render_pages, config, result.feeds, bookmarks, memo)
+    def __init__(self, config: Config):
+        self.made = Forked(render_pages, config, waiting=True, ready=_pages_ready)
+        self.kept: list[str] | None = None
+        self.result: BuildResult | None = None
         self.found: dict[str, bytes] | None = None
+
+    def keep(self, kept: list[str]) -> None:
+        self.kept = kept
+        self.made.close()
+
+    def make(self, result: BuildResult, feeds: list[FeedPlan], bookmarks: list[Bookmark]) -> None:
+        """Made from these feeds and these published issues' bookmarks (bodies finished)."""
+        self.result = result
+        self.made.give(listed_feeds(feeds), bookmarks)
 
     def files(self) -> dict[str, bytes]:
         """The pages made ({} when kept)."""
         if self.found is None:
-            self.found, problems = self.made.result() if self.made is not None else ({}, [])
-            self.result.problems += problems
+            if self.kept is not None:
+                self.found = {}
+            else:
+                assert self.result is not None, "made before its files are asked for"
+                self.found, problems = self.made.result()
+                self.result.problems += problems
         return self.found
 
     def names(self) -> list[str]:
         return self.kept if self.kept is not None else sorted(self.files())
 
     def close(self) -> None:
-        if self.made is not None:
-            self.made.close()
+        self.made.close()
+
+
+def _pages_ready() -> None:
+    """In the pages' child, while it waits: the modules pages need, imported."""
+    import linkletter.commands.archive  # noqa: F401
+    import linkletter.publish.pages  # noqa: F401
 
 
 def render_pages(
-    config: Config, feeds: list[FeedPlan], bookmarks: list[Bookmark], memo: MutableMapping | None = None
+    config: Config, feeds: list[Listed], bookmarks: list[Bookmark]
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """The digest archive and the index page, and their problems. A broken template is reported
-    and its pages left as they are; the feeds are written all the same. `bookmarks`: those of
-    published issues, finished here where they are not (their problems are the build's to report)."""
+    and its pages left as they are; the feeds are written all the same. `feeds`:
+    `publish.pages.listed_feeds`; `bookmarks`: those of published issues, bodies finished."""
     from ..publish.pages import build_feed_lists, index_feeds
     from .archive import archive_files, has_issues
-
-    bookmarks = finish_all(bookmarks, memo)[0]
 
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
@@ -361,7 +375,7 @@ def check_templates(config: Config, result: BuildResult, now: datetime) -> list[
     sample = tuple(newest_first(select_published(result.bookmarks, now))[:6])
     try:
         render_issue(config, templates, Issue(1, "sample", now, now, sample))
-        index_page(config, index_feeds(config.site, result.feeds), True)
+        index_page(config, index_feeds(config.site, listed_feeds(result.feeds)), True)
         render_archive(templates, config.site, config.digest, [], "https://example.org/feed")
     except UserError as exc:
         problems += [p for p in exc.problems if p not in problems]

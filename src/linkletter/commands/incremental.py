@@ -19,7 +19,7 @@ from ..content.finish import finish_bookmarks, finish_key
 from ..errors import Problem
 from ..model import Bookmark, Config
 from ..newsletter.ledger import Ledger
-from ..publish.feeds import FeedPlan, feed_files, feed_paths
+from ..publish.feeds import FEED_SUFFIXES, FeedPlan, feed_paths
 from ..publish.manifest import Manifest
 from ..values.files import identity_of
 
@@ -161,8 +161,16 @@ def intact(config: Config, manifest: Manifest) -> Callable[[str, str], bool]:
     def check(path: str, mark: str) -> bool:
         if marks.get(path) != mark:
             return False
-        for f in feed_files(path).values():
-            if f not in written or identities.get(f) != identity(root + f):
+        for suffix in FEED_SUFFIXES:
+            f = path + suffix
+            known = identities.get(f)
+            if known is None or f not in written:
+                return False
+            try:
+                info = os.stat(root + f)
+            except OSError:
+                return False
+            if known != list(identity_of(info)):
                 return False
         return True
 

@@ -73,18 +73,29 @@ class FeedPlan:
         return self.count if self.settled else len(self.bookmarks)
 
 
+Listed = tuple[str, str, int]  # what the pages say of a feed: its path, title and size
+
+
+def listed_feeds(plans: list[FeedPlan]) -> list[Listed]:
+    return [(plan.path, plan.title, plan.size) for plan in plans]
+
+
 def feed_paths(plan: FeedPlan) -> dict[str, str]:
     return feed_files(plan.path)
 
 
+FEED_SUFFIXES = (".rss.xml", ".atom.xml", ".json")  # RSS, Atom, JSON Feed
+
+
 def feed_files(path: str) -> dict[str, str]:
     """A feed's files in dist/ by format (`path`: the feed's, without suffix)."""
-    return {"rss": f"{path}.rss.xml", "atom": f"{path}.atom.xml", "json": f"{path}.json"}
+    rss, atom, json = FEED_SUFFIXES
+    return {"rss": path + rss, "atom": path + atom, "json": path + json}
 
 
-def is_main_feed(plan: FeedPlan) -> bool:
-    """A feed of feeds/ (a definition or the default one), not a category feed."""
-    return plan.path.startswith("feeds/")
+def is_main_feed(path: str) -> bool:
+    """A feed (by path) of feeds/ (a definition or the default one), not a category feed."""
+    return path.startswith("feeds/")
 
 
 def public_url(site: Site, relpath: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..model import Config, DigestSpec, Site
 from .directory import HEAD_NAME, OPML_NAME, IndexFeed, build_opml, discovery_links, render_head_snippet
-from .feeds import XSL_NAME, FeedPlan, feed_paths, is_main_feed, public_url
+from .feeds import FEED_SUFFIXES, XSL_NAME, Listed, is_main_feed, public_url
 from .templates import Templates, project_templates
 
 
@@ -21,18 +21,16 @@ def render_archive(
     )
 
 
-def index_feeds(site: Site, plans: list[FeedPlan]) -> list[IndexFeed]:
+def index_feeds(site: Site, feeds: list[Listed]) -> list[IndexFeed]:
     """What the index, the OPML file and the head snippet say about each feed."""
-    feeds = []
-    for plan in plans:
-        files = feed_paths(plan)
-        urls = (
-            public_url(site, files["rss"]),
-            public_url(site, files["atom"]),
-            public_url(site, files["json"]),
-        )
-        feeds.append(IndexFeed(plan.title, plan.size, is_main_feed(plan), *urls))
-    return feeds
+    found = []
+    for path, title, size in feeds:
+        # quoting maps each byte apart, and leaves the suffixes as they are: one quoting of the
+        # path (4,561 feeds) stands for all three files
+        base = public_url(site, path)
+        urls = tuple(base + suffix for suffix in FEED_SUFFIXES)
+        found.append(IndexFeed(title, size, is_main_feed(path), *urls))
+    return found
 
 
 def render_index(templates: Templates, site: Site, feeds: list[IndexFeed], digest: dict | None) -> str:

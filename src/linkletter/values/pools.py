@@ -58,36 +58,71 @@ class Forked(Generic[T]):
     `result()` computes it here, so an error surfaces as it would have. The child disables its
     collector (a collection would touch, and so copy, every page this process holds), ends
     when this process is gone (as a pool's workers do), and leaves with `os._exit`, flushing
-    nothing of this process's. `close()` ends a child whose result is not wanted."""
+    nothing of this process's. `close()` ends a child whose result is not wanted.
 
-    def __init__(self, fn: Callable[..., T], *args: object) -> None:
+    `waiting`: the child is forked now but waits for the rest of fn's arguments (`give`), so
+    it can get ready (`ready()`: imports, say) while this process works out what to give it."""
+
+    def __init__(
+        self,
+        fn: Callable[..., T],
+        *args: object,
+        waiting: bool = False,
+        ready: Callable[[], object] | None = None,
+    ) -> None:
         self.fn, self.args = fn, args
         self.pid: int | None = None
-        self.pipe: int | None = None
+        self.pipe: int | None = None  # the child's result comes through it
+        self.feed: int | None = None  # the rest of the arguments go through it (`waiting`)
+        self.more: tuple | None = None if waiting else ()
         self.done: tuple[T] | None = None
         if not hasattr(os, "fork"):
             return
         read, write = os.pipe()
+        take, give = os.pipe() if waiting else (None, None)
         parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no memory or processes left for a child: the work is done here
-            os.close(read)
-            os.close(write)
+            for fd in (read, write, take, give):
+                if fd is not None:
+                    os.close(fd)
             return
         if pid == 0:  # pragma: no cover (the child's coverage is not collected)
             os.close(read)
             gc.disable()
             try:
                 _end_with(parent)
-                data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
+                more: tuple = ()
+                if take is not None and give is not None:
+                    os.close(give)
+                    if ready is not None:
+                        ready()
+                    more = _receive(take)
+                data = pickle.dumps(fn(*args, *more), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(data)
             except BaseException:
                 os._exit(1)
             os._exit(0)
         os.close(write)
-        self.pid, self.pipe = pid, read
+        if take is not None:
+            os.close(take)
+        self.pid, self.pipe, self.feed = pid, read, give
+
+    def give(self, *more: object) -> None:
+        """The rest of the arguments of a `waiting` child's fn (once)."""
+        assert self.more is None, "given once, to a waiting child"
+        self.more = more
+        feed, self.feed = self.feed, None
+        if feed is None:
+            return
+        try:
+            data = pickle.dumps(more, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(feed, "wb") as pipe:  # a length first: other children may hold this pipe too
+                pipe.write(len(data).to_bytes(8, "little") + data)
+        except Exception:  # noqa: BLE001 - not picklable, or the child is gone: done here
+            self._end()
 
     def result(self) -> T:
         if self.done is None:
@@ -95,6 +130,7 @@ class Forked(Generic[T]):
         return self.done[0]
 
     def _collect(self) -> T:
+        assert self.more is not None, "a waiting child's arguments are given before its result is asked"
         if self.pid is not None and self.pipe is not None:
             pipe, self.pipe = self.pipe, None  # closed by the `with`, even when interrupted
             with os.fdopen(pipe, "rb") as reader:
@@ -103,10 +139,18 @@ class Forked(Generic[T]):
             self.pid = None
             if status == 0:
                 return pickle.loads(data)
-        return self.fn(*self.args)
+        return self.fn(*self.args, *self.more)
 
     def close(self) -> None:
         """Done, with or without the result: a child still working is ended and waited for."""
+        self._end()
+        for name in ("pipe", "feed"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+
+    def _end(self) -> None:
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -114,6 +158,20 @@ class Forked(Generic[T]):
                 pass
             os.waitpid(self.pid, 0)
             self.pid = None
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
+
+
+def _receive(fd: int) -> tuple:
+    """In a waiting child: the arguments `Forked.give` sent (a length, then the pickle)."""
+    with os.fdopen(fd, "rb") as pipe:
+        size = int.from_bytes(_exactly(pipe, 8), "little")
+        more = pickle.loads(_exactly(pipe, size))
+    if type(more) is not tuple:
+        raise TypeError("not the arguments")
+    return more
+
+
+def _exactly(pipe, size: int) -> bytes:
+    data = pipe.read(size)
+    if len(data) != size:
+        raise EOFError("the parent stopped sending")
+    return data
