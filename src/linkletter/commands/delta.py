@@ -166,7 +166,7 @@ def _catalog(snapshot: Snapshot, changes: Changes, before: dict[str, int]) -> di
     if all(k in counts and k in snapshot.catalog for k in changed):  # the same keys: the same slugs
         same = all(snapshot.catalog[k].name == most_used(counts[k]) for k in changed)
         return snapshot.catalog if same else None
-    catalog = catalog_from(counts)
+    catalog = catalog_from(counts, snapshot.bases)  # a new key's base joins them: a function of the key
     if any(catalog[k] != c for k, c in snapshot.catalog.items() if k in catalog):
         return None
     return catalog

@@ -79,7 +79,8 @@ def plan_lights(
     if not scan.files and not problems:
         problems.append(no_bookmark_files(config.build.content_dir, config.root))
     counts = category_counts(rows)
-    catalog = catalog_from(counts)
+    bases: dict[str, str] = {}
+    catalog = catalog_from(counts, bases)
     merged, notes = merge_lights(rows, catalog)
     ordered = newest_first(merged)
     choices, fallback = choose_feeds(config, ordered, now, ordered=True)
@@ -99,7 +100,7 @@ def plan_lights(
     )
     if key:
         planned.snapshot = take_snapshot(
-            key, now, scan, rows, at_now, expiries, ordered, counts, catalog, choices, folders
+            key, now, scan, rows, at_now, expiries, ordered, counts, catalog, bases, choices, folders
         )
     return planned
 

@@ -73,9 +73,12 @@ def build_categories(names: Iterable[str]) -> dict[str, Category]:
     return catalog_from(spellings)
 
 
-def catalog_from(spellings: Mapping[str, Mapping[str, int]]) -> dict[str, Category]:
-    """Category key -> its Category, from how often each spelling (display name) of it is used."""
-    slugs = _assign_slugs(sorted(spellings))
+def catalog_from(
+    spellings: Mapping[str, Mapping[str, int]], bases: dict[str, str] | None = None
+) -> dict[str, Category]:
+    """Category key -> its Category, from how often each spelling (display name) of it is used.
+    `bases`: each key's `base_slug`, as far as known (the missing ones are added)."""
+    slugs = _assign_slugs(sorted(spellings), {} if bases is None else bases)
     return {key: Category(slugs[key], most_used(counts), key) for key, counts in spellings.items()}
 
 
@@ -86,10 +89,13 @@ def most_used(counts: Mapping[str, int]) -> str:
     return min(counts, key=lambda s: (-counts[s], s))
 
 
-def _assign_slugs(keys: list[str]) -> dict[str, str]:
+def _assign_slugs(keys: list[str], bases: dict[str, str]) -> dict[str, str]:
     by_slug: dict[str, list[str]] = {}
     for key in keys:
-        by_slug.setdefault(base_slug(key), []).append(key)
+        base = bases.get(key)
+        if base is None:
+            base = bases[key] = base_slug(key)
+        by_slug.setdefault(base, []).append(key)
     slugs, others = {}, []
     for slug, group in by_slug.items():
         owner = group[0] if len(group) == 1 else min(group, key=lambda k: (not re.fullmatch(r"[\w ]+", k), k))
