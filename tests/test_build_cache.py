@@ -396,3 +396,21 @@ def test_a_first_build_takes_each_files_identity_as_it_reads_it(corpus_project, 
     )
     assert build_site(load_config(corpus_project), FIXED_NOW).planned_by == "delta"
     assert read == [files[3].relative_to(corpus_project).as_posix()]
+
+
+@pytest.mark.parametrize("gone", ["index.html", "feeds/everything.rss.xml"])
+def test_a_file_the_manifest_knows_no_identity_of_is_made_again_when_it_is_gone(project, run, tmp_path, gone):
+    """A file listed as written but without a recorded identity (it vanished as it was being
+    recorded, say) is not taken as in place because both identities are unknown."""
+    import json
+
+    build(run, project)
+    manifest_path = project / ".linkletter/dist-manifest.json"
+    data = json.loads(manifest_path.read_text())
+    del data["identities"][gone]
+    manifest_path.write_text(json.dumps(data))
+    (project / "dist" / gone).unlink()
+    age(project / "content/2024/old.md")  # the same bytes: a rebuild, not the short-cut
+    build(run, project)
+    assert (project / "dist" / gone).exists()
+    assert dist_bytes(project) == fresh_build(project, tmp_path, run)

@@ -214,6 +214,41 @@ def test_published_issues_get_an_archive_and_a_feed(project, run):
     assert "0 file(s) written" in stdout
 
 
+def test_pages_of_many_published_issues_are_made_by_a_child_forked_with_them(
+    project, run, monkeypatch, tmp_path
+):
+    """Past a few issues, their bookmarks are not sent to the child that waited for them: a child
+    forked once they are known shares them. The pages are the same either way."""
+    from linkletter.commands import build as build_module
+
+    code, _, err = run("digest", "-C", project, "--date", WEEK, "--publish", "--out", project / "p")
+    assert code == 0, err
+    code, _, err = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    assert code == 0, err
+    dist = project / "dist"
+    first = {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*") if p.is_file()}
+    assert "digest/2024-05-13.html" in first and "index.html" in first
+
+    calls = tmp_path / "calls"  # made in a forked child: it notes how it was called in a file
+    real = build_module.render_pages
+
+    def noting(*args):
+        with calls.open("a") as out:
+            out.write(f"{len(args)} {len(args[2])}\n")
+        return real(*args)
+
+    monkeypatch.setattr(build_module, "render_pages", noting)
+    monkeypatch.setattr(build_module, "GIVEN_AT_MOST", 0)
+    for path in ("index.html", "feeds.opml", "digest/index.html", "digest/2024-05-13.html"):
+        (dist / path).unlink()
+    code, _, err = run("build", "-C", project, "--now", "2024-05-13T08:00:00Z")
+    assert code == 0, err
+    shown = calls.read_text().split()
+    assert shown[0] == "4" and int(shown[1]) > 0, "forked with the issue's bookmarks and the memo"
+    again = {p.relative_to(dist).as_posix(): p.read_bytes() for p in dist.rglob("*") if p.is_file()}
+    assert again == first
+
+
 def test_template_syntax_error_names_file_and_line(project, run):
     template = project / "templates/digest.html.j2"
     lines = template.read_text().splitlines()

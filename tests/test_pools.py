@@ -196,13 +196,26 @@ def _ready_marks(path: str):
     return ready
 
 
+def _appears(path, seconds: float = 30) -> bool:
+    end = time.monotonic() + seconds
+    while not (path.exists() and path.read_text()):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
 def test_a_waiting_child_gets_ready_then_works_on_what_it_is_given(tmp_path):
     marker = tmp_path / "ready"
     forked = Forked(_joined, "first", waiting=True, ready=_ready_marks(str(marker)))
     child = forked.pid
     assert child is not None
-    time.sleep(0.3)
-    assert marker.read_text() == str(child), "it got ready before it was given anything"
+    assert _appears(marker), "it got ready before it was given anything"
+    assert marker.read_text() == str(child)
     big = os.urandom(1_000_000)  # far more than a pipe holds at once
     forked.give(big)
     assert forked.result() == ("first", 1_000_000, child)
@@ -217,9 +230,9 @@ def _never_ready() -> None:
 def test_a_waiting_child_that_cannot_get_ready_leaves_the_work_here():
     forked = Forked(_joined, "first", waiting=True, ready=_never_ready)
     assert forked.pid is not None
-    time.sleep(0.3)  # it has failed by now: what is given goes nowhere
-    forked.give(b"12345")
+    forked.give(b"12345")  # whether it has failed yet or not
     assert forked.result() == ("first", 5, os.getpid())
+    forked.close()
 
 
 def test_a_waiting_child_killed_before_it_is_given_leaves_the_work_here():
@@ -227,11 +240,11 @@ def test_a_waiting_child_killed_before_it_is_given_leaves_the_work_here():
     child = forked.pid
     assert child is not None
     os.kill(child, signal.SIGKILL)
-    time.sleep(0.2)
-    forked.give(os.urandom(200_000))
+    forked.give(os.urandom(200_000))  # more than the pipe holds: the write fails
     assert forked.result() == ("first", 200_000, os.getpid())
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)
+    forked.close()
 
 
 def test_a_waiting_child_never_given_anything_is_ended_by_close():
@@ -260,3 +273,29 @@ def test_a_waiting_child_is_not_held_up_by_other_children_holding_its_pipe():
         assert later.pid is not None and _alive(later.pid), "the result came before the other child ended"
     finally:
         later.close()
+
+
+def test_arguments_that_cannot_be_sent_are_worked_on_here_and_nothing_is_left_open():
+    before = _open_descriptors()
+    forked = Forked(_joined, "first", waiting=True)
+    child = forked.pid
+    unpicklable = memoryview(b"abc")  # sent as it is, it cannot be pickled; its length is 3
+    forked.give(unpicklable)
+    assert forked.result() == ("first", 3, os.getpid())
+    forked.close()
+    assert _open_descriptors() == before
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
+
+
+def test_a_waiting_child_asked_for_its_result_before_it_was_given_anything_says_so():
+    forked = Forked(_joined, "first", waiting=True)
+    try:
+        with pytest.raises(RuntimeError, match="given before"):
+            forked.result()  # instead of both processes waiting for each other for good
+    finally:
+        forked.close()
+    with pytest.raises(RuntimeError, match="given once"):
+        Forked(_square, 2).give(3)
+    with pytest.raises(ValueError, match="waiting"):
+        Forked(_square, 2, ready=_never_ready)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,7 +196,7 @@ def write_site(
     if kept is not None:
         pages.keep(kept)
     elif early:
-        pages.make(result, plans, finish_all(planned.shown.issued, cache.memo)[0])
+        pages.make(result, plans, planned.shown.issued, cache.memo)
     fresh = feeds_to_render(config, result.feeds, manifest, planned.shown.prints)
     issued, result.feeds, finished = finish_shown(planned.shown.issued, plans, ids, cache.memo)
     if kept is None and not early:
@@ -281,6 +281,9 @@ def _files(
     yield from sorted(made.items())
 
 
+GIVEN_AT_MOST = 600  # published issues' bookmarks given to the pages' child (about ten issues)
+
+
 class Pages:
     """A build's pages: the ones `kept` as they are, or the ones made (`render_pages`) in a
     child forked before the build plans. It imports what pages need meanwhile, and is given
@@ -288,6 +291,7 @@ class Pages:
     are written; its problems join the result's once."""
 
     def __init__(self, config: Config):
+        self.config = config
         self.made = Forked(render_pages, config, waiting=True, ready=_pages_ready)
         self.kept: list[str] | None = None
         self.result: BuildResult | None = None
@@ -297,10 +301,22 @@ class Pages:
         self.kept = kept
         self.made.close()
 
-    def make(self, result: BuildResult, feeds: list[FeedPlan], bookmarks: list[Bookmark]) -> None:
-        """Made from these feeds and these published issues' bookmarks (bodies finished)."""
+    def make(
+        self,
+        result: BuildResult,
+        feeds: list[FeedPlan],
+        bookmarks: list[Bookmark],
+        memo: MutableMapping | None = None,
+    ) -> None:
+        """Made from these feeds and these published issues' bookmarks (their bodies finished,
+        or in `memo`). Years of issues are more than is worth sending to the waiting child: a
+        child forked now shares them instead (and imports for itself)."""
         self.result = result
-        self.made.give(listed_feeds(feeds), bookmarks)
+        if len(bookmarks) <= GIVEN_AT_MOST:
+            self.made.give(listed_feeds(feeds), finish_all(bookmarks, memo)[0])
+        else:
+            self.made.close()
+            self.made = Forked(render_pages, self.config, listed_feeds(feeds), bookmarks, memo)
 
     def files(self) -> dict[str, bytes]:
         """The pages made ({} when kept)."""
@@ -327,13 +343,16 @@ def _pages_ready() -> None:
 
 
 def render_pages(
-    config: Config, feeds: list[Listed], bookmarks: list[Bookmark]
+    config: Config, feeds: list[Listed], bookmarks: list[Bookmark], memo: MutableMapping | None = None
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """The digest archive and the index page, and their problems. A broken template is reported
     and its pages left as they are; the feeds are written all the same. `feeds`:
-    `publish.pages.listed_feeds`; `bookmarks`: those of published issues, bodies finished."""
+    `publish.feeds.listed_feeds`; `bookmarks`: those of published issues, finished here where
+    they are not (their problems are the build's to report)."""
     from ..publish.pages import build_feed_lists, index_feeds
     from .archive import archive_files, has_issues
+
+    bookmarks = finish_all(bookmarks, memo)[0]
 
     files: dict[str, bytes] = {}
     problems: list[Problem] = []

@@ -222,7 +222,8 @@ def unchanged_pages(config: Config, manifest: Manifest, mark: str) -> list[str] 
     same = all(
         manifest.pages[f] == mark
         and f in manifest.files
-        and manifest.identities.get(f) == identity(f"{root}/{f}")
+        and f in manifest.identities  # (a file without one, and gone, is not the same)
+        and manifest.identities[f] == identity(f"{root}/{f}")
         for f in files
     )
     return files if files and same else None

@@ -70,6 +70,8 @@ class Forked(Generic[T]):
         waiting: bool = False,
         ready: Callable[[], object] | None = None,
     ) -> None:
+        if ready is not None and not waiting:
+            raise ValueError("only a waiting child gets ready")
         self.fn, self.args = fn, args
         self.pid: int | None = None
         self.pipe: int | None = None  # the child's result comes through it
@@ -78,16 +80,19 @@ class Forked(Generic[T]):
         self.done: tuple[T] | None = None
         if not hasattr(os, "fork"):
             return
-        read, write = os.pipe()
-        take, give = os.pipe() if waiting else (None, None)
-        parent = os.getpid()
+        fds: list[int] = []
         try:
+            fds += os.pipe()
+            if waiting:
+                fds += os.pipe()
+            parent = os.getpid()
             pid = os.fork()
-        except OSError:  # no memory or processes left for a child: the work is done here
-            for fd in (read, write, take, give):
-                if fd is not None:
-                    os.close(fd)
+        except OSError:  # no descriptors, memory or processes left for a child: done here
+            for fd in fds:
+                os.close(fd)
             return
+        read, write = fds[:2]
+        take, give = fds[2:] if waiting else (None, None)
         if pid == 0:  # pragma: no cover (the child's coverage is not collected)
             os.close(read)
             gc.disable()
@@ -112,17 +117,21 @@ class Forked(Generic[T]):
 
     def give(self, *more: object) -> None:
         """The rest of the arguments of a `waiting` child's fn (once)."""
-        assert self.more is None, "given once, to a waiting child"
+        if self.more is not None:
+            raise RuntimeError("arguments are given once, to a waiting child")
         self.more = more
-        feed, self.feed = self.feed, None
-        if feed is None:
+        if self.feed is None:
             return
         try:
             data = pickle.dumps(more, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(feed, "wb") as pipe:  # a length first: other children may hold this pipe too
-                pipe.write(len(data).to_bytes(8, "little") + data)
+            with os.fdopen(self.feed, "wb", closefd=False) as pipe:  # a length first: other
+                pipe.write(len(data).to_bytes(8, "little"))  # children may hold this pipe too
+                pipe.write(data)
         except Exception:  # noqa: BLE001 - not picklable, or the child is gone: done here
-            self._end()
+            self.close()
+        else:
+            os.close(self.feed)
+            self.feed = None
 
     def result(self) -> T:
         if self.done is None:
@@ -130,7 +139,8 @@ class Forked(Generic[T]):
         return self.done[0]
 
     def _collect(self) -> T:
-        assert self.more is not None, "a waiting child's arguments are given before its result is asked"
+        if self.more is None:  # the child would wait for them, and this process for the child
+            raise RuntimeError("a waiting child's arguments are given before its result is asked for")
         if self.pid is not None and self.pipe is not None:
             pipe, self.pipe = self.pipe, None  # closed by the `with`, even when interrupted
             with os.fdopen(pipe, "rb") as reader:
@@ -143,14 +153,6 @@ class Forked(Generic[T]):
 
     def close(self) -> None:
         """Done, with or without the result: a child still working is ended and waited for."""
-        self._end()
-        for name in ("pipe", "feed"):
-            fd = getattr(self, name)
-            if fd is not None:
-                os.close(fd)
-                setattr(self, name, None)
-
-    def _end(self) -> None:
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -158,6 +160,11 @@ class Forked(Generic[T]):
                 pass
             os.waitpid(self.pid, 0)
             self.pid = None
+        for name in ("pipe", "feed"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
 
 
 def _receive(fd: int) -> tuple:
