@@ -299,3 +299,22 @@ def test_a_waiting_child_asked_for_its_result_before_it_was_given_anything_says_
         Forked(_square, 2).give(3)
     with pytest.raises(ValueError, match="waiting"):
         Forked(_square, 2, ready=_never_ready)
+
+
+def test_a_child_that_cannot_get_its_pipes_is_not_forked_and_leaves_nothing_open(monkeypatch):
+    real_pipe, made = os.pipe, []
+
+    def second_fails():  # as when the process runs out of descriptors between the two
+        if made:
+            raise OSError(24, "Too many open files")
+        made.append(real_pipe())
+        return made[-1]
+
+    before = _open_descriptors()
+    monkeypatch.setattr(os, "pipe", second_fails)
+    forked = Forked(_joined, "first", waiting=True)
+    monkeypatch.setattr(os, "pipe", real_pipe)
+    assert forked.pid is None, "no child without its pipes"
+    assert _open_descriptors() == before
+    forked.give(b"ab")
+    assert forked.result() == ("first", 2, os.getpid())
